@@ -1,0 +1,44 @@
+// File-system helpers with the crash-safety rule of ARCHITECTURE.md: state a
+// user can see is written to a temporary sibling, flushed, and renamed into
+// place, so an interrupted run leaves the old bytes or the new, never a mix.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "wharf/util/error.hpp"
+
+namespace wharf {
+
+namespace fs = std::filesystem;
+
+Result<std::string> read_file(const fs::path& path);
+// Writes content to `path` atomically (temp file in the same folder, fsync,
+// rename, fsync of the folder). Creates missing parent folders.
+Result<void> write_file_atomic(const fs::path& path, std::string_view content);
+// A path beside `target` that no other process uses: "<target>.tmp-<pid>-<n>".
+fs::path unique_sibling(const fs::path& target, std::string_view tag = "tmp");
+// fsync a folder so that renames inside it are durable.
+void sync_directory(const fs::path& dir);
+
+// A fresh folder under the system temp dir, removed (recursively) on
+// destruction unless release() was called.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view prefix = "wharf");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return m_path; }
+  fs::path release();
+
+ private:
+  fs::path m_path;
+};
+
+// Expands "~" and turns a path relative to `base` into an absolute, lexically
+// normal one.
+fs::path absolute_from(const fs::path& base, const fs::path& path);
+
+}  // namespace wharf

@@ -1,0 +1,120 @@
+#include "wharf/util/fs.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace wharf {
+
+namespace {
+std::string errno_text() { return std::strerror(errno); }
+}  // namespace
+
+Result<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail("cannot read " + path.string() + ": " + errno_text());
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return fail("error while reading " + path.string());
+  return buffer.str();
+}
+
+fs::path unique_sibling(const fs::path& target, std::string_view tag) {
+  static std::atomic<unsigned> counter{0};
+  static const unsigned salt = std::random_device{}();
+  auto name = target.filename().string() + "." + std::string(tag) + "-" +
+              std::to_string(::getpid()) + "-" + std::to_string(salt % 100000) + "-" +
+              std::to_string(counter++);
+  return target.parent_path() / name;
+}
+
+void sync_directory(const fs::path& dir) {
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+}
+
+Result<void> write_file_atomic(const fs::path& path, std::string_view content) {
+  std::error_code ec;
+  if (path.has_parent_path()) {
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) return fail("cannot create folder " + path.parent_path().string() + ": " + ec.message());
+  }
+  fs::path temp = unique_sibling(path);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return fail("cannot write " + temp.string() + ": " + errno_text());
+  const char* data = content.data();
+  std::size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd, data, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      auto message = errno_text();
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return fail("cannot write " + path.string() + ": " + message);
+    }
+    data += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    auto message = errno_text();
+    ::unlink(temp.c_str());
+    return fail("cannot write " + path.string() + ": " + message);
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    auto message = errno_text();
+    ::unlink(temp.c_str());
+    return fail("cannot replace " + path.string() + ": " + message);
+  }
+  sync_directory(path.parent_path());
+  return {};
+}
+
+TempDir::TempDir(std::string_view prefix) {
+  std::string pattern = (fs::temp_directory_path() / (std::string(prefix) + "-XXXXXX")).string();
+  if (::mkdtemp(pattern.data()) == nullptr)
+    throw std::runtime_error("cannot create a temporary folder: " + errno_text());
+  m_path = pattern;
+}
+
+TempDir::~TempDir() {
+  if (!m_path.empty()) {
+    std::error_code ec;
+    // Make read-only trees removable first (e.g. unpacked cache entries).
+    for (auto it = fs::recursive_directory_iterator(m_path, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_directory(ec) && !it->is_symlink(ec))
+        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+    }
+    fs::remove_all(m_path, ec);
+  }
+}
+
+fs::path TempDir::release() {
+  fs::path out = m_path;
+  m_path.clear();
+  return out;
+}
+
+fs::path absolute_from(const fs::path& base, const fs::path& path) {
+  fs::path p = path;
+  std::string text = p.string();
+  if (!text.empty() && text[0] == '~') {
+    const char* home = std::getenv("HOME");
+    if (home != nullptr) p = fs::path(home) / text.substr(text.size() > 1 ? 2 : 1);
+  }
+  if (p.is_relative()) p = base / p;
+  return p.lexically_normal();
+}
+
+}  // namespace wharf

@@ -1,0 +1,92 @@
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "wharf/util/error.hpp"
+#include "wharf/util/file_lock.hpp"
+#include "wharf/util/fs.hpp"
+#include "wharf/util/hash.hpp"
+#include "wharf/util/process.hpp"
+#include "wharf/util/strings.hpp"
+
+using namespace wharf;
+
+TEST_CASE("sha256 of known inputs", "[util]") {
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256 incremental;
+  incremental.update("a");
+  incremental.update("bc");
+  CHECK(incremental.hex_digest() == sha256_hex("abc"));
+  CHECK(is_sha256_hex(sha256_hex("x")));
+  CHECK_FALSE(is_sha256_hex("ABC"));
+}
+
+TEST_CASE("atomic writes replace a file and leave no temporary behind", "[util]") {
+  TempDir dir;
+  auto target = dir.path() / "sub" / "file.txt";
+  REQUIRE(write_file_atomic(target, "one"));
+  REQUIRE(write_file_atomic(target, "two"));
+  CHECK(read_file(target).value() == "two");
+  int entries = 0;
+  for ([[maybe_unused]] auto& e : fs::directory_iterator(target.parent_path())) ++entries;
+  CHECK(entries == 1);
+  auto missing = read_file(dir.path() / "nope");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("nope") != std::string::npos);
+}
+
+namespace {
+Result<int> half(int x) {
+  if (x % 2 != 0) return fail("odd: " + std::to_string(x));
+  return x / 2;
+}
+Result<int> quarter(int x) {
+  int h = WHARF_TRY(half(x));
+  return WHARF_TRY(half(h));
+}
+}  // namespace
+
+TEST_CASE("WHARF_TRY propagates the first error", "[util]") {
+  CHECK(quarter(8).value() == 2);
+  auto r = quarter(6);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message == "odd: 3");
+  CHECK(r.error().exit_code() == 1);
+}
+
+TEST_CASE("closest_match suggests near misses only", "[util]") {
+  std::vector<std::string> keys{"dependencies", "registries", "platforms", "name"};
+  CHECK(closest_match("dependencis", keys) == "dependencies");
+  CHECK(closest_match("registry", keys) == "registries");
+  CHECK(closest_match("xyz", keys) == std::nullopt);
+  CHECK(closest_match("environments", keys) == std::nullopt);
+}
+
+TEST_CASE("file locks exclude a second holder until released", "[util]") {
+  TempDir dir;
+  auto path = dir.path() / "lock";
+  auto first = FileLock::acquire(path);
+  REQUIRE(first);
+  // flock locks belong to open file descriptions, so a second open in this
+  // process conflicts just as another process would.
+  auto second = FileLock::try_acquire(path);
+  REQUIRE(second);
+  CHECK_FALSE(second->has_value());
+  { auto moved = std::move(*first); }
+  auto third = FileLock::try_acquire(path);
+  REQUIRE(third);
+  CHECK(third->has_value());
+}
+
+TEST_CASE("run_process captures output and exit codes", "[util]") {
+  auto r = run_process({"sh", "-c", "echo out; echo err >&2; exit 3"});
+  REQUIRE(r);
+  CHECK(r->out == "out\n");
+  CHECK(r->err == "err\n");
+  CHECK(r->exit_code == 3);
+  auto cat = run_process({"cat"}, ProcessOptions{.stdin_data = "hello"});
+  REQUIRE(cat);
+  CHECK(cat->out == "hello");
+  CHECK_FALSE(run_process({"definitely-not-a-program-wharf"}));
+}
