@@ -1,0 +1,159 @@
+// wharf's rules (candidates, yanked, pre-releases, overrides, constraints,
+// strategies, preferences) on top of the generic PubGrub core.
+#include "wharf/solve/solver.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "wharf/solve/pubgrub.hpp"
+
+namespace wharf::solve {
+namespace {
+
+using version::Version;
+using version::VersionSet;
+
+class Adapter final : public pubgrub::Source<VersionSet, Version> {
+ public:
+  Adapter(Provider& provider, const Root& root, const Options& options)
+      : m_provider(provider), m_root(root), m_options(options) {
+    for (const auto& r : root.requirements) m_direct.insert(r.name);
+  }
+
+  Result<pubgrub::PackageVersions<Version>> versions(pubgrub::PackageId id,
+                                                     const std::string& name) override {
+    pubgrub::PackageVersions<Version> out;
+    if (id == 0) {
+      out.versions.push_back(Version());
+      return out;
+    }
+    const std::vector<Version>& list = *WHARF_TRY(candidates(name));
+    out.versions = list;
+    // Registry versions usually share dependencies with their neighbours, and
+    // reading them is cheap once the index is fetched.
+    out.neighbours = pubgrub::PackageVersions<Version>::Neighbours::Scan;
+    bool lowest = m_options.resolution == Resolution::Lowest ||
+                  (m_options.resolution == Resolution::LowestDirect && m_direct.contains(name));
+    out.order = lowest ? pubgrub::Order::LowestFirst : pubgrub::Order::HighestFirst;
+    if (std::optional<Version> preferred = preference(name)) {
+      auto it = std::lower_bound(list.begin(), list.end(), *preferred);
+      if (it != list.end() && *it == *preferred)
+        out.preferred = static_cast<std::size_t>(it - list.begin());
+    }
+    return out;
+  }
+
+  Result<std::vector<pubgrub::Dependency<VersionSet>>> dependencies(pubgrub::PackageId id,
+                                                                    const std::string& name,
+                                                                    const Version& v) override {
+    std::vector<Requirement> requirements;
+    if (id == 0)
+      requirements = m_root.requirements;
+    else
+      requirements = WHARF_TRY(m_provider.dependencies(name, v));
+
+    std::vector<std::string> fresh;
+    for (const auto& r : requirements)
+      if (m_announced.insert(r.name).second) fresh.push_back(r.name);
+    if (!fresh.empty()) m_provider.prefetch(fresh);
+
+    std::vector<pubgrub::Dependency<VersionSet>> out;
+    out.reserve(requirements.size());
+    for (Requirement& r : requirements) {
+      Requirement effective = apply_options(std::move(r));
+      std::string text = effective.text.empty() ? effective.set.to_string() : effective.text;
+      VersionSet set = effective.set;
+      if (m_options.prereleases == Prereleases::IfNamed) {
+        const std::vector<Version>& list = *WHARF_TRY(candidates(effective.name));
+        for (const Version& c : list) {
+          if (!c.is_prerelease() || !set.contains(c) || opted_in(effective, c)) continue;
+          set = set.difference(VersionSet::exactly(c));
+        }
+      }
+      out.push_back(
+          pubgrub::Dependency<VersionSet>{effective.name, std::move(set), std::move(text)});
+    }
+    return out;
+  }
+
+ private:
+  std::optional<Version> preference(const std::string& name) const {
+    if (m_options.unlock_all || m_options.unlock.contains(name)) return std::nullopt;
+    auto it = m_options.preferences.find(name);
+    if (it == m_options.preferences.end()) return std::nullopt;
+    return it->second;
+  }
+
+  static bool opted_in(const Requirement& r, const Version& prerelease) {
+    Version release = prerelease.without_prerelease();
+    return std::any_of(r.prerelease_opt_in.begin(), r.prerelease_opt_in.end(),
+                       [&](const Version& named) { return named.without_prerelease() == release; });
+  }
+
+  Requirement apply_options(Requirement r) const {
+    if (auto it = m_options.overrides.find(r.name); it != m_options.overrides.end()) {
+      std::string name = std::move(r.name);
+      r = it->second;
+      r.name = std::move(name);
+    }
+    if (auto it = m_options.constraints.find(r.name); it != m_options.constraints.end()) {
+      const Requirement& c = it->second;
+      std::string a = r.text.empty() ? r.set.to_string() : r.text;
+      std::string b = c.text.empty() ? c.set.to_string() : c.text;
+      r.set = r.set.intersect(c.set);
+      bool plain = a.find("||") == std::string::npos && b.find("||") == std::string::npos;
+      r.text = plain ? a + ", " + b : r.set.to_string();
+      r.prerelease_opt_in.insert(r.prerelease_opt_in.end(), c.prerelease_opt_in.begin(),
+                                 c.prerelease_opt_in.end());
+    }
+    return r;
+  }
+
+  // The candidates of `name`, sorted and distinct; yanked ones only when preferred.
+  Result<const std::vector<Version>*> candidates(const std::string& name) {
+    if (auto it = m_candidates.find(name); it != m_candidates.end()) return &it->second;
+    std::vector<Candidate> raw = WHARF_TRY(m_provider.candidates(name));
+    std::optional<Version> preferred = preference(name);
+    std::erase_if(raw, [&](const Candidate& c) {
+      return c.yanked && !(preferred && c.version == *preferred);
+    });
+    std::stable_sort(raw.begin(), raw.end(), [](const Candidate& a, const Candidate& b) {
+      if (a.version != b.version) return a.version < b.version;
+      return !a.yanked && b.yanked;
+    });
+    std::vector<Version> list;
+    list.reserve(raw.size());
+    for (auto& c : raw)
+      if (list.empty() || list.back() != c.version) list.push_back(std::move(c.version));
+    return &m_candidates.emplace(name, std::move(list)).first->second;
+  }
+
+  Provider& m_provider;
+  const Root& m_root;
+  const Options& m_options;
+  std::unordered_set<std::string> m_direct;
+  std::unordered_set<std::string> m_announced;
+  std::unordered_map<std::string, std::vector<Version>> m_candidates;
+};
+
+}  // namespace
+
+Result<Outcome> solve(Provider& provider, const Root& root, const Options& options) {
+  Adapter adapter(provider, root, options);
+  pubgrub::Solver<VersionSet, Version> core(adapter, root.name, Version());
+  pubgrub::Outcome<Version> outcome = WHARF_TRY(core.solve());
+  if (auto* unsolvable = std::get_if<Unsolvable>(&outcome)) return Outcome{std::move(*unsolvable)};
+  auto& found = std::get<pubgrub::Solution<Version>>(outcome);
+  Solution solution;
+  solution.dependencies[root.name] = std::move(found.root_dependencies);
+  for (auto& p : found.packages) {
+    solution.versions.emplace(p.name, std::move(p.version));
+    solution.dependencies[p.name] = std::move(p.dependencies);
+  }
+  return Outcome{std::move(solution)};
+}
+
+}  // namespace wharf::solve
