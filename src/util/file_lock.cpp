@@ -17,7 +17,9 @@ Result<int> open_lock_file(const std::filesystem::path& path) {
   if (fd < 0) return fail("cannot open lock file " + path.string() + ": " + std::strerror(errno));
   return fd;
 }
-int flock_op(FileLock::Mode mode) { return mode == FileLock::Mode::Shared ? LOCK_SH : LOCK_EX; }
+int flock_op(FileLock::Mode mode) {
+  return mode == FileLock::Mode::Shared ? LOCK_SH : LOCK_EX;
+}
 }  // namespace
 
 Result<FileLock> FileLock::acquire(const std::filesystem::path& path, Mode mode) {
@@ -43,7 +45,9 @@ Result<std::optional<FileLock>> FileLock::try_acquire(const std::filesystem::pat
   return std::optional<FileLock>(FileLock(fd));
 }
 
-FileLock::FileLock(FileLock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+FileLock::FileLock(FileLock&& other) noexcept : m_fd(other.m_fd) {
+  other.m_fd = -1;
+}
 FileLock& FileLock::operator=(FileLock&& other) noexcept {
   if (this != &other) {
     if (m_fd >= 0) ::close(m_fd);

@@ -14,7 +14,9 @@
 namespace wharf {
 
 namespace {
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 }  // namespace
 
 Result<std::string> read_file(const fs::path& path) {
@@ -47,7 +49,8 @@ Result<void> write_file_atomic(const fs::path& path, std::string_view content) {
   std::error_code ec;
   if (path.has_parent_path()) {
     fs::create_directories(path.parent_path(), ec);
-    if (ec) return fail("cannot create folder " + path.parent_path().string() + ": " + ec.message());
+    if (ec)
+      return fail("cannot create folder " + path.parent_path().string() + ": " + ec.message());
   }
   fs::path temp = unique_sibling(path);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -13,13 +13,25 @@ std::string wrap(bool on, const char* code, std::string_view text) {
 }
 }  // namespace
 
-std::string Style::bold(std::string_view text) const { return wrap(color, "1", text); }
-std::string Style::red(std::string_view text) const { return wrap(color, "31", text); }
-std::string Style::green(std::string_view text) const { return wrap(color, "32", text); }
-std::string Style::yellow(std::string_view text) const { return wrap(color, "33", text); }
-std::string Style::dim(std::string_view text) const { return wrap(color, "2", text); }
+std::string Style::bold(std::string_view text) const {
+  return wrap(color, "1", text);
+}
+std::string Style::red(std::string_view text) const {
+  return wrap(color, "31", text);
+}
+std::string Style::green(std::string_view text) const {
+  return wrap(color, "32", text);
+}
+std::string Style::yellow(std::string_view text) const {
+  return wrap(color, "33", text);
+}
+std::string Style::dim(std::string_view text) const {
+  return wrap(color, "2", text);
+}
 
-bool is_terminal(std::FILE* stream) { return ::isatty(::fileno(stream)) == 1; }
+bool is_terminal(std::FILE* stream) {
+  return ::isatty(::fileno(stream)) == 1;
+}
 
 Style style_for(std::FILE* stream) {
   const char* no_color = std::getenv("NO_COLOR");

@@ -52,18 +52,16 @@ inline Error with_context(Error error, const std::string& context) {
 
 // WHARF_TRY(expr): evaluates a Result; on error returns it from the enclosing
 // function (whose return type must be a Result), else yields the value.
-#define WHARF_TRY(expr)                                         \
-  ({                                                            \
-    auto&& wharf_try_result_ = (expr);                          \
-    if (!wharf_try_result_)                                     \
-      return std::unexpected(std::move(wharf_try_result_).error()); \
-    std::move(wharf_try_result_).value();                       \
+#define WHARF_TRY(expr)                                                                   \
+  ({                                                                                      \
+    auto&& wharf_try_result_ = (expr);                                                    \
+    if (!wharf_try_result_) return std::unexpected(std::move(wharf_try_result_).error()); \
+    std::move(wharf_try_result_).value();                                                 \
   })
 
 // WHARF_TRY_VOID(expr): the same for Result<void>.
-#define WHARF_TRY_VOID(expr)                                    \
-  do {                                                          \
-    auto&& wharf_try_result_ = (expr);                          \
-    if (!wharf_try_result_)                                     \
-      return std::unexpected(std::move(wharf_try_result_).error()); \
+#define WHARF_TRY_VOID(expr)                                                              \
+  do {                                                                                    \
+    auto&& wharf_try_result_ = (expr);                                                    \
+    if (!wharf_try_result_) return std::unexpected(std::move(wharf_try_result_).error()); \
   } while (0)
