@@ -1,0 +1,115 @@
+#include "app.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+#include "wharf/cli/cli.hpp"
+#include "wharf/store/store.hpp"
+
+namespace wharf::cli {
+
+TerminalReporter::TerminalReporter(const GlobalOptions& options)
+    : m_options(options), m_style(style_for(stderr)) {}
+
+void TerminalReporter::step(std::string_view verb, std::string_view detail) {
+  if (m_options.quiet) return;
+  std::fprintf(stderr, "%s %.*s\n", m_style.bold(std::string(verb)).c_str(),
+               static_cast<int>(detail.size()), detail.data());
+}
+
+void TerminalReporter::change(ops::ChangeKind kind, std::string_view name,
+                              std::string_view old_version, std::string_view new_version) {
+  if (m_options.quiet) return;
+  std::string line;
+  switch (kind) {
+    case ops::ChangeKind::Added:
+      line = m_style.green(" + ") + std::string(name) + " " + std::string(new_version);
+      break;
+    case ops::ChangeKind::Removed:
+      line = m_style.red(" - ") + std::string(name) + " " + std::string(old_version);
+      break;
+    case ops::ChangeKind::Changed:
+      line = m_style.yellow(" ~ ") + std::string(name) + " " + std::string(old_version) + " → " +
+             std::string(new_version);
+      break;
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void TerminalReporter::warning(std::string_view message) {
+  std::fprintf(stderr, "%s %.*s\n", m_style.yellow("warning:").c_str(),
+               static_cast<int>(message.size()), message.data());
+}
+
+void TerminalReporter::detail(std::string_view message) {
+  if (!m_options.verbose) return;
+  std::fprintf(stderr, "%s\n", m_style.dim(message).c_str());
+}
+
+std::filesystem::path cache_root(const GlobalOptions& global) {
+  if (!global.cache_dir.empty()) return std::filesystem::absolute(global.cache_dir);
+  return store::default_root();
+}
+
+Result<ops::Context> project_context(const GlobalOptions& global, ops::Reporter& reporter) {
+  std::filesystem::path start = global.directory.empty() ? std::filesystem::current_path()
+                                                         : std::filesystem::path(global.directory);
+  auto project = WHARF_TRY(ops::find_project(start));
+  return ops::Context{project, cache_root(global), &reporter};
+}
+
+namespace {
+
+void print_error(const Error& error) {
+  auto style = style_for(stderr);
+  std::fprintf(stderr, "%s %s\n", style.red(style.bold("error:")).c_str(), error.message.c_str());
+  if (!error.hint.empty())
+    std::fprintf(stderr, "  %s %s\n", style.bold("hint:").c_str(), error.hint.c_str());
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  App app;
+  auto& cli = app.cli;
+  cli.set_version_flag("-V,--version", std::string("wharf ") + WHARF_VERSION);
+  cli.add_flag("-q,--quiet", app.global.quiet, "Print only errors");
+  cli.add_flag("-v,--verbose", app.global.verbose, "Print more detail");
+  cli.add_option("-C,--directory", app.global.directory, "Run as if started in DIR");
+  cli.add_option(
+      "--cache-dir", app.global.cache_dir,
+      "Global cache folder (default: $WHARF_CACHE_DIR, $XDG_CACHE_HOME/wharf, ~/.cache/wharf)");
+  cli.require_subcommand(1);
+  cli.fallthrough();
+
+  add_init(app);
+  add_sync(app);
+  add_lock(app);
+  add_run(app);
+  add_verify(app);
+  add_pack(app);
+  add_registry(app);
+  add_cache(app);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    int code = cli.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (!app.action) return 2;
+  auto result = app.action();
+  if (!result) {
+    print_error(result.error());
+    return result.error().exit_code();
+  }
+  return *result;
+}
+
+}  // namespace wharf::cli

@@ -1,0 +1,59 @@
+// Shared state and helpers of the CLI commands (private to src/cli/).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+#include "wharf/ops/ops.hpp"
+#include "wharf/util/term.hpp"
+
+namespace wharf::cli {
+
+struct GlobalOptions {
+  bool quiet = false;
+  bool verbose = false;
+  std::string directory;  // -C DIR
+  std::string cache_dir;  // --cache-dir DIR
+};
+
+// Prints what an operation reports, on stderr, the way uv and cargo do.
+class TerminalReporter final : public ops::Reporter {
+ public:
+  explicit TerminalReporter(const GlobalOptions& options);
+  void step(std::string_view verb, std::string_view detail) override;
+  void change(ops::ChangeKind kind, std::string_view name, std::string_view old_version,
+              std::string_view new_version) override;
+  void warning(std::string_view message) override;
+  void detail(std::string_view message) override;
+
+ private:
+  const GlobalOptions& m_options;
+  Style m_style;
+};
+
+// A command body: returns the exit code, or an error for main to print.
+using Action = std::function<Result<int>()>;
+
+struct App {
+  CLI::App cli{"wharf: one-command, reproducible environments for any repository", "wharf"};
+  GlobalOptions global;
+  Action action;  // set by the chosen subcommand's callback
+};
+
+// Builds the context of an operation on the project around the working
+// directory (or -C DIR).
+Result<ops::Context> project_context(const GlobalOptions& global, ops::Reporter& reporter);
+// The cache root: --cache-dir, else the store's default.
+std::filesystem::path cache_root(const GlobalOptions& global);
+
+void add_init(App& app);
+void add_sync(App& app);
+void add_lock(App& app);
+void add_run(App& app);
+void add_pack(App& app);
+void add_registry(App& app);
+void add_cache(App& app);
+void add_verify(App& app);
+
+}  // namespace wharf::cli

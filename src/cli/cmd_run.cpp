@@ -1,0 +1,81 @@
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "app.hpp"
+#include "wharf/util/process.hpp"
+
+namespace wharf::cli {
+
+namespace {
+
+// Reports what `run` changes (a re-lock, an install) but not the no-op checks.
+class RunReporter final : public ops::Reporter {
+ public:
+  explicit RunReporter(TerminalReporter& inner) : m_inner(inner) {}
+  void step(std::string_view verb, std::string_view detail) override {
+    if (verb != "Checked") m_inner.step(verb, detail);
+  }
+  void change(ops::ChangeKind kind, std::string_view name, std::string_view old_version,
+              std::string_view new_version) override {
+    m_inner.change(kind, name, old_version, new_version);
+  }
+  void warning(std::string_view message) override { m_inner.warning(message); }
+  void detail(std::string_view message) override { m_inner.detail(message); }
+
+ private:
+  TerminalReporter& m_inner;
+};
+
+}  // namespace
+
+void add_run(App& app) {
+  auto* cmd = app.cli.add_subcommand(
+      "run",
+      "Run a command in the environment (syncing first if needed): wharf run -- CMD ARGS...");
+  auto env = std::make_shared<std::string>("default");
+  auto frozen = std::make_shared<bool>(false);
+  cmd->add_option("-e,--env", *env, "Environment to run in");
+  cmd->add_flag("--frozen", *frozen, "Do not re-lock or install; run in the environment as it is");
+  // `wharf run -- CMD ARGS...` puts CMD and ARGS in `command`; without `--`,
+  // prefix_command() stops option parsing at CMD and leaves the rest.
+  auto command = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("command", *command, "The command to run and its arguments");
+  cmd->prefix_command();
+  cmd->callback([&app, cmd, env, frozen, command] {
+    auto args = std::make_shared<std::vector<std::string>>(*command);
+    for (auto& extra : cmd->remaining()) args->push_back(extra);
+    if (!args->empty() && args->front() == "--") args->erase(args->begin());
+    app.action = [&app, env, frozen, args]() -> Result<int> {
+      if (args->empty()) return fail_input("no command given", "usage: wharf run -- CMD ARGS...");
+      TerminalReporter terminal(app.global);
+      RunReporter reporter(terminal);
+      auto context = WHARF_TRY(project_context(app.global, reporter));
+      if (!*frozen) {
+        ops::SyncOptions options;
+        options.environments = {*env};
+        WHARF_TRY(ops::sync(context, options));
+      }
+      auto vars = WHARF_TRY(ops::activation_environment(context, *env, current_environment()));
+      auto program = find_in_path((*args)[0], vars["PATH"]);
+      if (!program) {
+        std::fprintf(stderr, "error: command not found: %s\n", (*args)[0].c_str());
+        return 127;
+      }
+      std::vector<std::string> env_strings;
+      for (const auto& [key, value] : vars) env_strings.push_back(key + "=" + value);
+      std::vector<char*> envp;
+      for (auto& s : env_strings) envp.push_back(s.data());
+      envp.push_back(nullptr);
+      std::vector<char*> argv;
+      for (auto& a : *args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      std::fflush(nullptr);
+      ::execve(program->c_str(), argv.data(), envp.data());
+      return fail("cannot run " + program->string() + ": " + std::strerror(errno));
+    };
+  });
+}
+
+}  // namespace wharf::cli

@@ -1,0 +1,51 @@
+// Pieces shared by the operations in src/ops/; not a public header.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "wharf/lockfile/lockfile.hpp"
+#include "wharf/manifest/manifest.hpp"
+#include "wharf/ops/ops.hpp"
+#include "wharf/source/registry.hpp"
+
+namespace wharf::ops {
+
+// The registries a manifest declares, opened lazily and looked up by name or URL.
+class RegistrySet {
+ public:
+  RegistrySet(std::filesystem::path manifest_root, std::vector<manifest::RegistryDecl> decls)
+      : m_root(std::move(manifest_root)), m_decls(std::move(decls)) {}
+  const std::vector<manifest::RegistryDecl>& decls() const { return m_decls; }
+  Result<source::Registry*> by_name(const std::string& name);
+  // For lockfile entries: the registry with this URL (opened even when the
+  // manifest no longer declares it, so --frozen needs only the lock).
+  Result<source::Registry*> by_url(const std::string& url);
+
+ private:
+  std::filesystem::path m_root;
+  std::vector<manifest::RegistryDecl> m_decls;
+  std::map<std::string, std::unique_ptr<source::Registry>> m_open;  // by URL
+};
+
+// Solves the manifest for every locked platform and every environment and
+// returns the new lockfile. `previous` supplies locked preferences.
+Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
+                                            RegistrySet& registries,
+                                            const lockfile::Lockfile* previous,
+                                            const LockOptions& options);
+
+// The platforms a manifest locks: its `platforms:` or the current one.
+std::vector<std::string> locked_platforms(const manifest::Manifest& manifest);
+
+// Reports +/~/- lines for the difference between two locks.
+void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
+                         const lockfile::Lockfile& after);
+
+// "12 ms", "1.3 s"
+std::string format_duration(std::chrono::steady_clock::duration elapsed);
+
+}  // namespace wharf::ops

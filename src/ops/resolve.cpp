@@ -1,0 +1,298 @@
+#include <algorithm>
+#include <set>
+#include <variant>
+
+#include "internal.hpp"
+#include "wharf/solve/solver.hpp"
+#include "wharf/util/strings.hpp"
+#include "wharf/version/constraint.hpp"
+
+namespace wharf::ops {
+
+namespace {
+
+// The pre-release versions a constraint names (">=1.0.0-rc.1" names
+// 1.0.0-rc.1); the solver lets pre-releases of those releases be candidates.
+std::vector<version::Version> named_prereleases(const std::string& text) {
+  std::vector<version::Version> out;
+  std::string normalized = text;
+  for (auto& c : normalized)
+    if (c == '|') c = ',';
+  for (auto part : split(normalized, ',')) {
+    auto piece = trim(part);
+    while (!piece.empty() &&
+           std::string_view("=!<>^~ ").find(piece.front()) != std::string_view::npos)
+      piece.remove_prefix(1);
+    if (piece.empty()) continue;
+    if (auto v = version::Version::parse(piece); v && v->is_prerelease()) out.push_back(*v);
+  }
+  return out;
+}
+
+solve::Requirement to_requirement(const std::string& name, const version::Constraint& constraint) {
+  return solve::Requirement{name, constraint.set(), constraint.text(),
+                            named_prereleases(constraint.text())};
+}
+
+// Answers the solver's questions from the manifest's registries, for one platform.
+class RegistryProvider final : public solve::Provider {
+ public:
+  RegistryProvider(RegistrySet& registries, std::string platform,
+                   std::map<std::string, std::string> pinned_registry)
+      : m_registries(registries),
+        m_platform(std::move(platform)),
+        m_pinned(std::move(pinned_registry)) {}
+
+  Result<std::vector<solve::Candidate>> candidates(const std::string& name) override {
+    auto* entry = WHARF_TRY(lookup(name));
+    std::vector<solve::Candidate> out;
+    for (const auto& v : entry->index->versions)
+      if (artifact_for(v)) out.push_back({v.version, v.yanked});
+    return out;
+  }
+
+  Result<std::vector<solve::Requirement>> dependencies(const std::string& name,
+                                                       const version::Version& version) override {
+    auto* entry = WHARF_TRY(lookup(name));
+    for (const auto& v : entry->index->versions) {
+      if (v.version != version) continue;
+      std::vector<solve::Requirement> out;
+      for (const auto& [dep, constraint] : v.dependencies)
+        out.push_back(to_requirement(dep, constraint));
+      return out;
+    }
+    return fail("internal: " + name + " " + version.to_string() + " vanished from its index");
+  }
+
+  struct Entry {
+    source::Registry* registry = nullptr;
+    std::shared_ptr<const manifest::PackageIndex> index;
+  };
+
+  Result<Entry*> lookup(const std::string& name) {
+    if (auto it = m_entries.find(name); it != m_entries.end()) return &it->second;
+    Entry entry;
+    std::vector<std::string> searched;
+    if (auto pin = m_pinned.find(name); pin != m_pinned.end()) {
+      auto* registry = WHARF_TRY(m_registries.by_name(pin->second));
+      searched.push_back(registry->describe());
+      entry.registry = registry;
+      entry.index = WHARF_TRY(registry->index(name));
+    } else {
+      for (const auto& decl : m_registries.decls()) {
+        auto* registry = WHARF_TRY(m_registries.by_name(decl.name));
+        searched.push_back(registry->describe());
+        auto index = WHARF_TRY(registry->index(name));
+        if (index) {
+          entry.registry = registry;
+          entry.index = std::move(index);
+          break;
+        }
+      }
+    }
+    if (!entry.index) {
+      if (searched.empty())
+        return fail("package `" + name + "` cannot be found: wharf.yaml declares no registries",
+                    "add a `registries:` entry to wharf.yaml");
+      return fail("package `" + name + "` was not found in " + join(searched, ", "),
+                  "check the package name, or add the registry that provides it");
+    }
+    return &m_entries.emplace(name, std::move(entry)).first->second;
+  }
+
+  const manifest::IndexArtifact* artifact_for(const manifest::IndexVersion& v) const {
+    const manifest::IndexArtifact* any = nullptr;
+    for (const auto& artifact : v.artifacts) {
+      if (artifact.platform == m_platform) return &artifact;
+      if (artifact.platform == "any") any = &artifact;
+    }
+    return any;
+  }
+
+ private:
+  RegistrySet& m_registries;
+  std::string m_platform;
+  std::map<std::string, std::string> m_pinned;
+  std::map<std::string, Entry> m_entries;
+};
+
+solve::Resolution to_solver(Resolution r) {
+  switch (r) {
+    case Resolution::Lowest:
+      return solve::Resolution::Lowest;
+    case Resolution::LowestDirect:
+      return solve::Resolution::LowestDirect;
+    case Resolution::Highest:
+      break;
+  }
+  return solve::Resolution::Highest;
+}
+
+Result<void> require_registry_sources(const std::vector<manifest::DependencySpec>& deps) {
+  for (const auto& dep : deps) {
+    if (dep.kind == manifest::SourceKind::Registry) continue;
+    const char* kind = dep.kind == manifest::SourceKind::Git   ? "git"
+                       : dep.kind == manifest::SourceKind::Url ? "url"
+                                                               : "path";
+    return fail(dep.where.to_string() + ": dependency `" + dep.name + "` uses a " + kind +
+                    " source, which this build of wharf cannot install yet",
+                "use a registry dependency for now");
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> locked_platforms(const manifest::Manifest& manifest) {
+  std::vector<std::string> platforms = manifest.platforms;
+  if (platforms.empty()) platforms.push_back(manifest::current_platform());
+  std::sort(platforms.begin(), platforms.end());
+  platforms.erase(std::unique(platforms.begin(), platforms.end()), platforms.end());
+  return platforms;
+}
+
+Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
+                                            RegistrySet& registries,
+                                            const lockfile::Lockfile* previous,
+                                            const LockOptions& options) {
+  // Every environment, "default" first; the solve covers their union so that a
+  // package has one version across environments.
+  std::vector<std::string> env_names{"default"};
+  for (const auto& env : manifest.environments) env_names.push_back(env.name);
+  std::map<std::string, std::vector<manifest::DependencySpec>> env_deps;
+  for (const auto& env : env_names) {
+    env_deps[env] = *manifest.dependencies_of(env);
+    WHARF_TRY_VOID(require_registry_sources(env_deps[env]));
+  }
+
+  // Merge all environments' direct requirements by name.
+  std::map<std::string, solve::Requirement> merged;
+  std::map<std::string, std::string> pinned;
+  for (const auto& env : env_names) {
+    for (const auto& dep : env_deps[env]) {
+      auto requirement = to_requirement(dep.name, dep.constraint);
+      auto [it, inserted] = merged.emplace(dep.name, requirement);
+      if (!inserted && !(it->second.set == requirement.set)) {
+        it->second.set = it->second.set.intersect(requirement.set);
+        it->second.text += ", " + requirement.text;
+        for (auto& v : requirement.prerelease_opt_in) it->second.prerelease_opt_in.push_back(v);
+      }
+      if (!dep.registry.empty()) pinned[dep.name] = dep.registry;
+    }
+  }
+  for (const auto& [name, registry] : pinned) WHARF_TRY(registries.by_name(registry));
+
+  solve::Root root{manifest.name, {}};
+  for (auto& [name, requirement] : merged) root.requirements.push_back(requirement);
+
+  solve::Options solve_options;
+  solve_options.resolution = to_solver(options.resolution);
+  solve_options.prereleases = options.prereleases == Prereleases::Allow
+                                  ? solve::Prereleases::Allow
+                                  : solve::Prereleases::IfNamed;
+  solve_options.unlock = options.update;
+  solve_options.unlock_all = options.update_all;
+  for (const auto& [name, constraint] : manifest.overrides)
+    solve_options.overrides[name] = to_requirement(name, constraint);
+  for (const auto& [name, constraint] : manifest.constraints)
+    solve_options.constraints[name] = to_requirement(name, constraint);
+
+  lockfile::Lockfile lock;
+  lockfile::stamp_inputs(lock, manifest);
+  lock.platforms = locked_platforms(manifest);
+
+  // (name, version) -> package; a package may differ across platforms.
+  std::map<std::pair<std::string, std::string>, lockfile::LockedPackage> packages;
+
+  for (const auto& platform : lock.platforms) {
+    solve_options.preferences.clear();
+    if (previous) {
+      for (const auto& package : previous->packages)
+        for (const auto& locked_platform : package.platforms)
+          if (locked_platform.platform == platform)
+            solve_options.preferences.emplace(package.name, package.version);
+    }
+    RegistryProvider provider(registries, platform, pinned);
+    auto outcome = WHARF_TRY(solve::solve(provider, root, solve_options));
+    if (auto* unsolvable = std::get_if<solve::Unsolvable>(&outcome)) {
+      std::string where = lock.platforms.size() > 1 ? " on " + platform : "";
+      return fail("no set of versions satisfies the requirements of `" + manifest.name + "`" +
+                      where + ":\n" + unsolvable->explanation,
+                  "relax the constraints named above in wharf.yaml");
+    }
+    auto& solution = std::get<solve::Solution>(outcome);
+
+    for (const auto& [name, chosen] : solution.versions) {
+      auto* entry = WHARF_TRY(provider.lookup(name));
+      const manifest::IndexVersion* index_version = nullptr;
+      for (const auto& v : entry->index->versions)
+        if (v.version == chosen) index_version = &v;
+      if (!index_version) return fail("internal: chosen " + name + " is not in its index");
+      auto key = std::make_pair(name, chosen.to_string());
+      auto& package = packages[key];
+      package.name = name;
+      package.version = index_version->version;
+      package.source.kind = lockfile::SourceKind::Registry;
+      package.source.location = entry->registry->url();
+      lockfile::LockedPlatform locked;
+      locked.platform = platform;
+      const auto* artifact = provider.artifact_for(*index_version);
+      locked.artifact = lockfile::LockedArtifact{artifact->url, artifact->sha256, artifact->size};
+      if (auto deps = solution.dependencies.find(name); deps != solution.dependencies.end())
+        locked.dependencies = deps->second;
+      std::sort(locked.dependencies.begin(), locked.dependencies.end());
+      package.platforms.push_back(std::move(locked));
+    }
+
+    // Each environment holds the closure of its direct dependencies.
+    for (const auto& env : env_names) {
+      std::set<std::string> members;
+      std::vector<std::string> queue;
+      for (const auto& dep : env_deps[env]) queue.push_back(dep.name);
+      while (!queue.empty()) {
+        auto name = queue.back();
+        queue.pop_back();
+        if (!members.insert(name).second) continue;
+        if (auto deps = solution.dependencies.find(name); deps != solution.dependencies.end())
+          for (const auto& d : deps->second) queue.push_back(d);
+      }
+      lock.environments[env][platform] = {members.begin(), members.end()};
+    }
+  }
+  for (auto& [key, package] : packages) lock.packages.push_back(std::move(package));
+  return lock;
+}
+
+void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
+                         const lockfile::Lockfile& after) {
+  std::map<std::string, std::set<std::string>> old_versions, new_versions;
+  if (before)
+    for (const auto& p : before->packages) old_versions[p.name].insert(p.version.to_string());
+  for (const auto& p : after.packages) new_versions[p.name].insert(p.version.to_string());
+  auto joined = [](const std::set<std::string>& s) {
+    return join(std::vector<std::string>(s.begin(), s.end()), ", ");
+  };
+  for (const auto& [name, versions] : new_versions) {
+    auto old = old_versions.find(name);
+    if (old == old_versions.end())
+      reporter.change(ChangeKind::Added, name, "", joined(versions));
+    else if (old->second != versions)
+      reporter.change(ChangeKind::Changed, name, joined(old->second), joined(versions));
+  }
+  for (const auto& [name, versions] : old_versions)
+    if (!new_versions.count(name)) reporter.change(ChangeKind::Removed, name, joined(versions), "");
+}
+
+std::string format_duration(std::chrono::steady_clock::duration elapsed) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  char buffer[32];
+  if (us < 1000)
+    std::snprintf(buffer, sizeof buffer, "%.2f ms", us / 1000.0);
+  else if (us < 1'000'000)
+    std::snprintf(buffer, sizeof buffer, "%lld ms", static_cast<long long>(us / 1000));
+  else
+    std::snprintf(buffer, sizeof buffer, "%.2f s", us / 1e6);
+  return buffer;
+}
+
+}  // namespace wharf::ops

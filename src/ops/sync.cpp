@@ -1,0 +1,274 @@
+#include <algorithm>
+#include <set>
+
+#include "internal.hpp"
+#include "wharf/install/installer.hpp"
+#include "wharf/store/store.hpp"
+#include "wharf/util/fs.hpp"
+#include "wharf/util/strings.hpp"
+
+namespace wharf::ops {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+Result<source::Registry*> RegistrySet::by_name(const std::string& name) {
+  for (const auto& decl : m_decls)
+    if (decl.name == name) return by_url(decl.url);
+  return fail("no registry named `" + name + "` in wharf.yaml");
+}
+
+Result<source::Registry*> RegistrySet::by_url(const std::string& url) {
+  if (auto it = m_open.find(url); it != m_open.end()) return it->second.get();
+  std::string name = url;
+  for (const auto& decl : m_decls)
+    if (decl.url == url) name = decl.name;
+  auto registry = WHARF_TRY(source::open_registry(name, url, m_root));
+  return m_open.emplace(url, std::move(registry)).first->second.get();
+}
+
+namespace {
+
+std::string lock_path_of(const fs::path& project) {
+  return (project / "wharf.lock").string();
+}
+
+struct LoadedLock {
+  std::optional<lockfile::Lockfile> lock;
+};
+
+Result<std::optional<lockfile::Lockfile>> load_existing_lock(const fs::path& project) {
+  fs::path path = lock_path_of(project);
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::optional<lockfile::Lockfile>{};
+  return WHARF_TRY(lockfile::load(path));
+}
+
+// Locks (if needed) and returns the lockfile that should be installed.
+struct LockStep {
+  lockfile::Lockfile lock;
+  bool changed = false;
+  bool resolved = false;
+};
+
+Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest& manifest,
+                               const LockOptions& options, LockMode mode) {
+  auto& reporter = *context.reporter;
+  auto existing = WHARF_TRY(load_existing_lock(context.project_dir));
+  bool update_asked = options.update_all || !options.update.empty();
+  std::optional<lockfile::FreshnessReport> freshness;
+  if (existing) freshness = lockfile::check_fresh(*existing, manifest);
+  bool fresh = existing && freshness->state == lockfile::Freshness::Fresh;
+
+  if (fresh && !update_asked) return LockStep{std::move(*existing), false, false};
+  if (options.check) {
+    if (!existing)
+      return fail("wharf.lock does not exist", "run `wharf lock` and commit wharf.lock");
+    if (!fresh)
+      return fail("wharf.lock is out of date: " + freshness->reason,
+                  "run `wharf lock` and commit wharf.lock");
+  }
+
+  auto start = Clock::now();
+  RegistrySet registries(manifest.root, manifest.registries);
+  auto lock =
+      WHARF_TRY(resolve_lockfile(manifest, registries, existing ? &*existing : nullptr, options));
+  std::string bytes = lockfile::serialize(lock);
+  bool changed = !existing || lockfile::serialize(*existing) != bytes;
+  reporter.step("Resolved", std::to_string(lock.packages.size()) + " package" +
+                                (lock.packages.size() == 1 ? "" : "s") + " in " +
+                                format_duration(Clock::now() - start));
+
+  if (mode == LockMode::Locked && changed) {
+    // Report what would change, then refuse.
+    report_lock_changes(reporter, existing ? &*existing : nullptr, lock);
+    std::string why = !existing ? "wharf.lock does not exist"
+                                : "wharf.lock is out of date (" + freshness->reason + ")";
+    return fail(why + ", and --locked forbids updating it",
+                "run `wharf lock` and commit wharf.lock, or drop --locked");
+  }
+  if (changed) report_lock_changes(reporter, existing ? &*existing : nullptr, lock);
+  if (changed && !options.dry_run)
+    WHARF_TRY_VOID(lockfile::save(lock_path_of(context.project_dir), lock));
+  return LockStep{std::move(lock), changed, true};
+}
+
+Result<std::vector<std::string>> chosen_environments(const manifest::Manifest* manifest,
+                                                     const lockfile::Lockfile& lock,
+                                                     const SyncOptions& options) {
+  std::vector<std::string> envs;
+  if (options.all_environments) {
+    for (const auto& [name, platforms] : lock.environments) envs.push_back(name);
+    return envs;
+  }
+  envs = options.environments;
+  if (envs.empty()) envs.push_back("default");
+  for (const auto& env : envs) {
+    bool known = lock.environments.count(env) > 0;
+    if (manifest && !manifest->dependencies_of(env)) known = false;
+    if (!known) {
+      std::vector<std::string> names;
+      for (const auto& [name, platforms] : lock.environments) names.push_back(name);
+      auto hint = closest_match(env, names);
+      return fail_input(
+          "unknown environment `" + env + "`",
+          hint ? "did you mean `" + *hint + "`?" : "environments: " + join(names, ", "));
+    }
+  }
+  return envs;
+}
+
+// Fetches, verifies and unpacks one environment's packages, then installs them.
+Result<bool> install_environment(const Context& context, const lockfile::Lockfile& lock,
+                                 const std::string& env, RegistrySet& registries,
+                                 store::Store& store, const SyncOptions& options,
+                                 const std::map<std::string, std::string>& clash_winners) {
+  auto& reporter = *context.reporter;
+  const std::string platform = manifest::current_platform();
+  auto env_it = lock.environments.find(env);
+  if (env_it == lock.environments.end())
+    return fail("environment `" + env + "` is not in wharf.lock");
+  auto platform_it = env_it->second.find(platform);
+  if (platform_it == env_it->second.end())
+    return fail("wharf.lock does not cover this platform (" + platform + ")",
+                "add `" + platform + "` to `platforms:` in wharf.yaml and run `wharf lock`");
+
+  struct Wanted {
+    const lockfile::LockedPackage* package;
+    const lockfile::LockedArtifact* artifact;
+  };
+  std::vector<Wanted> wanted;
+  for (const auto& name : platform_it->second) {
+    const lockfile::LockedPackage* found = nullptr;
+    const lockfile::LockedArtifact* artifact = nullptr;
+    for (const auto& package : lock.packages) {
+      if (package.name != name) continue;
+      for (const auto& p : package.platforms)
+        if (p.platform == platform && p.artifact) {
+          found = &package;
+          artifact = &*p.artifact;
+        }
+    }
+    if (!found)
+      return fail("wharf.lock lists `" + name + "` in environment `" + env +
+                      "` but has no artifact of it for " + platform,
+                  "run `wharf lock` to repair wharf.lock");
+    wanted.push_back({found, artifact});
+  }
+
+  install::Request request;
+  request.prefix = environment_prefix(context.project_dir, env);
+  for (const auto& w : wanted) {
+    install::PackageTree tree;
+    tree.name = w.package->name;
+    tree.version = w.package->version.to_string();
+    tree.id = w.artifact->sha256;
+    tree.tree = store.tree_path(w.artifact->sha256);
+    tree.skip = {"wharf-package.yaml"};
+    request.packages.push_back(std::move(tree));
+  }
+  request.reinstall = options.reinstall;
+  request.clash_winners = clash_winners;
+  request.repair = options.repair ? install::Request::Repair::All : install::Request::Repair::None;
+
+  if (!options.repair && options.reinstall.empty() && WHARF_TRY(install::is_up_to_date(request)))
+    return false;
+
+  // Make sure every tree is in the cache: verify and unpack what is missing.
+  auto start = Clock::now();
+  std::size_t fetched = 0;
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const auto& w = wanted[i];
+    std::error_code ec;
+    if (fs::exists(request.packages[i].tree, ec)) continue;
+    auto* registry = WHARF_TRY(registries.by_url(w.package->source.location));
+    std::string label = w.package->name + " " + w.package->version.to_string();
+    fs::path archive;
+    if (store.has_download(w.artifact->sha256)) {
+      archive = store.download_path(w.artifact->sha256);
+    } else {
+      fs::path location = registry->artifact_location(w.artifact->url);
+      if (!fs::exists(location, ec))
+        return fail("artifact of " + label + " is missing: " + location.string(),
+                    "the registry " + registry->describe() +
+                        " no longer has it; run `wharf lock --update " + w.package->name + "`");
+      archive = WHARF_TRY(store.import_file(location, w.artifact->sha256, label));
+      ++fetched;
+    }
+    request.packages[i].tree = WHARF_TRY(store.unpack(w.artifact->sha256, archive));
+  }
+  if (fetched > 0)
+    reporter.step("Fetched", std::to_string(fetched) + " package" + (fetched == 1 ? "" : "s") +
+                                 " in " + format_duration(Clock::now() - start));
+
+  start = Clock::now();
+  auto report = WHARF_TRY(install::apply(request));
+  std::vector<std::string> keys;
+  for (const auto& w : wanted) keys.push_back(w.artifact->sha256);
+  if (auto recorded = store.record_use(lock_path_of(context.project_dir), keys); !recorded)
+    reporter.warning("could not record cache use: " + recorded.error().message);
+  auto touched = report.plan.add.size() + report.plan.replace.size() + report.plan.remove.size();
+  reporter.step("Installed", "environment `" + env + "` (" + std::to_string(wanted.size()) +
+                                 " package" + (wanted.size() == 1 ? "" : "s") + ", " +
+                                 std::to_string(touched) + " changed) in " +
+                                 format_duration(Clock::now() - start));
+  return true;
+}
+
+}  // namespace
+
+Result<fs::path> find_project(const fs::path& start) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(start, ec);
+  for (fs::path d = dir;; d = d.parent_path()) {
+    if (fs::exists(d / "wharf.yaml", ec)) return d;
+    if (d == d.parent_path()) break;
+  }
+  return fail("no wharf.yaml in " + dir.string() + " or any parent folder",
+              "run `wharf init` to create one");
+}
+
+fs::path environment_prefix(const fs::path& project_dir, const std::string& environment) {
+  return project_dir / ".wharf" / "envs" / environment;
+}
+
+Result<LockResult> lock(const Context& context, const LockOptions& options) {
+  auto manifest = WHARF_TRY(manifest::load_manifest(context.project_dir / "wharf.yaml"));
+  auto step = WHARF_TRY(ensure_locked(context, manifest, options, LockMode::Auto));
+  if (!step.resolved) context.reporter->step("Locked", "wharf.lock is up to date");
+  return LockResult{step.changed, step.resolved, step.lock.packages.size()};
+}
+
+Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
+  SyncResult result;
+  std::optional<manifest::Manifest> manifest;
+  lockfile::Lockfile lock;
+  if (options.mode == LockMode::Frozen) {
+    auto existing = WHARF_TRY(load_existing_lock(context.project_dir));
+    if (!existing)
+      return fail("--frozen needs wharf.lock, and there is none in " + context.project_dir.string(),
+                  "run `wharf lock` first");
+    lock = std::move(*existing);
+  } else {
+    manifest = WHARF_TRY(manifest::load_manifest(context.project_dir / "wharf.yaml"));
+    auto step = WHARF_TRY(ensure_locked(context, *manifest, options.lock, options.mode));
+    lock = std::move(step.lock);
+    result.lock_changed = step.changed;
+  }
+  auto envs = WHARF_TRY(chosen_environments(manifest ? &*manifest : nullptr, lock, options));
+
+  std::vector<manifest::RegistryDecl> decls;
+  if (manifest) decls = manifest->registries;
+  RegistrySet registries(context.project_dir, decls);
+  auto store = WHARF_TRY(store::Store::open(context.cache_dir));
+  for (const auto& env : envs) {
+    bool changed = WHARF_TRY(
+        install_environment(context, lock, env, registries, store, options,
+                            manifest ? manifest->clash : std::map<std::string, std::string>{}));
+    if (!changed) context.reporter->step("Checked", "environment `" + env + "` is up to date");
+    result.environment_changed |= changed;
+  }
+  return result;
+}
+
+}  // namespace wharf::ops

@@ -1,0 +1,119 @@
+#include "wharf/source/registry.hpp"
+
+#include <mutex>
+
+#include "wharf/util/fs.hpp"
+#include "wharf/util/strings.hpp"
+
+namespace wharf::source {
+
+namespace {
+
+bool has_scheme(std::string_view url) {
+  auto colon = url.find("://");
+  return colon != std::string_view::npos && colon > 0;
+}
+
+class FileRegistry final : public Registry {
+ public:
+  FileRegistry(std::string name, std::string url, std::filesystem::path dir)
+      : Registry(std::move(name), std::move(url)), m_dir(std::move(dir)) {}
+
+  Result<std::shared_ptr<const manifest::PackageIndex>> index(const std::string& package) override {
+    std::lock_guard guard(m_mutex);
+    if (auto it = m_cache.find(package); it != m_cache.end()) return it->second;
+    auto file = m_dir / "index" / (package + ".yaml");
+    std::shared_ptr<const manifest::PackageIndex> result;
+    std::error_code ec;
+    if (std::filesystem::exists(file, ec)) {
+      auto text = WHARF_TRY(read_file(file));
+      auto parsed = WHARF_TRY(manifest::parse_package_index(text, file.string()));
+      if (parsed.name != package)
+        return fail_input(file.string() + ": index names package `" + parsed.name +
+                          "`, expected `" + package + "`");
+      for (auto& version : parsed.versions)
+        for (auto& artifact : version.artifacts)
+          artifact.url = resolve_relative("index/" + package + ".yaml", artifact.url);
+      result = std::make_shared<const manifest::PackageIndex>(std::move(parsed));
+    }
+    m_cache.emplace(package, result);
+    return result;
+  }
+
+  std::string artifact_location(const std::string& url) const override {
+    if (has_scheme(url)) {
+      if (starts_with(url, "file://")) return url.substr(7);
+      return url;
+    }
+    if (starts_with(url, "file:")) return absolute_from(m_dir, url.substr(5)).string();
+    return (m_dir / url).lexically_normal().string();
+  }
+
+ private:
+  std::filesystem::path m_dir;
+  std::mutex m_mutex;
+  std::map<std::string, std::shared_ptr<const manifest::PackageIndex>> m_cache;
+};
+
+}  // namespace
+
+std::string Registry::describe() const {
+  return "registry `" + m_name + "` (" + m_url + ")";
+}
+
+Result<RegistryLocation> parse_registry_url(std::string_view url,
+                                            const std::filesystem::path& manifest_root) {
+  RegistryLocation location;
+  std::string text(url);
+  if (starts_with(text, "file://")) {
+    location.kind = RegistryKind::File;
+    location.dir = std::filesystem::path(text.substr(7)).lexically_normal();
+    if (!location.dir.is_absolute())
+      return fail_input("registry URL `" + text + "`: file:// URLs must be absolute",
+                        "use file:./relative/path for a folder relative to wharf.yaml");
+  } else if (starts_with(text, "file:")) {
+    location.kind = RegistryKind::File;
+    location.dir = absolute_from(manifest_root, text.substr(5));
+  } else if (starts_with(text, "http://") || starts_with(text, "https://")) {
+    location.kind = RegistryKind::Http;
+    location.base_url = text;
+  } else if (starts_with(text, "git+")) {
+    location.kind = RegistryKind::Git;
+    location.base_url = text.substr(4);
+  } else {
+    return fail_input("registry URL `" + text + "` has no known scheme",
+                      "use file:PATH, https://..., or git+https://...");
+  }
+  while (location.base_url.size() > 1 && location.base_url.back() == '/')
+    location.base_url.pop_back();
+  return location;
+}
+
+Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const std::string& url,
+                                                const std::filesystem::path& manifest_root) {
+  auto location = WHARF_TRY(parse_registry_url(url, manifest_root));
+  if (location.kind != RegistryKind::File)
+    return fail(
+        "registry `" + name + "` (" + url + "): only file: registries are supported by this build",
+        "use a file: registry (HTTP and git registries are planned)");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(location.dir, ec))
+    return fail("registry `" + name + "` (" + url + "): folder " + location.dir.string() +
+                    " does not exist",
+                "check the `url` of the registry in wharf.yaml");
+  auto root_file = location.dir / "registry.yaml";
+  if (!std::filesystem::exists(root_file, ec))
+    return fail("registry `" + name + "` (" + url + "): " + root_file.string() + " is missing",
+                "create it with `wharf registry index " + location.dir.string() + "`");
+  auto root_text = WHARF_TRY(read_file(root_file));
+  WHARF_TRY(manifest::parse_registry_root(root_text, root_file.string()));
+  return std::unique_ptr<Registry>(new FileRegistry(name, url, location.dir));
+}
+
+std::string resolve_relative(const std::string& index_file, const std::string& url) {
+  if (has_scheme(url) || starts_with(url, "file:") || starts_with(url, "/")) return url;
+  auto joined = (std::filesystem::path(index_file).parent_path() / url).lexically_normal();
+  return joined.generic_string();
+}
+
+}  // namespace wharf::source
