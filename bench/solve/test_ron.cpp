@@ -154,7 +154,8 @@ TEST_CASE("universe solvers: every root of a pubgrub-rs file gets a valid answer
   std::filesystem::path file = std::filesystem::path(WHARF_BENCH_DATA_DIR) / "pubgrub-rs" /
                                "large_case_u16_NumberVersion.ron";
   if (!std::filesystem::exists(file)) {
-    WARN("no bench data at " << file.string() << "; skipped");
+    // The data sits in shared/ beside the repository; a bare clone has none.
+    SUCCEED("skipped: no bench data at " << file.string());
     return;
   }
   auto text = read_file(file);
