@@ -276,23 +276,6 @@ Result<void> export_commit(git_repository* repo, const std::string& commit,
   return write_tree(repo, tree.get(), dest, "", submodules, url, context, depth);
 }
 
-class RemoveOnFailure {
- public:
-  explicit RemoveOnFailure(std::filesystem::path path) : m_path(std::move(path)) {}
-  ~RemoveOnFailure() {
-    if (!m_path.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(m_path, ec);
-    }
-  }
-  RemoveOnFailure(const RemoveOnFailure&) = delete;
-  RemoveOnFailure& operator=(const RemoveOnFailure&) = delete;
-  void dismiss() { m_path.clear(); }
-
- private:
-  std::filesystem::path m_path;
-};
-
 }  // namespace
 
 Result<void> export_tree(const std::filesystem::path& mirror, const std::string& commit,

@@ -215,24 +215,6 @@ Result<void> fetch_into(git_repository* repo, const std::string& url) {
   return {};
 }
 
-// Removes a half-made mirror unless dismissed.
-class RemoveOnFailure {
- public:
-  explicit RemoveOnFailure(std::filesystem::path path) : m_path(std::move(path)) {}
-  ~RemoveOnFailure() {
-    if (!m_path.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(m_path, ec);
-    }
-  }
-  RemoveOnFailure(const RemoveOnFailure&) = delete;
-  RemoveOnFailure& operator=(const RemoveOnFailure&) = delete;
-  void dismiss() { m_path.clear(); }
-
- private:
-  std::filesystem::path m_path;
-};
-
 }  // namespace
 
 std::filesystem::path mirror_path(const std::string& url,

@@ -37,6 +37,25 @@ class TempDir {
   fs::path m_path;
 };
 
+// Removes a half-made file or folder when it goes out of scope, unless
+// dismiss() was called once the work that fills it succeeded.
+class RemoveOnFailure {
+ public:
+  explicit RemoveOnFailure(fs::path path) : m_path(std::move(path)) {}
+  ~RemoveOnFailure() {
+    if (!m_path.empty()) {
+      std::error_code ec;
+      fs::remove_all(m_path, ec);
+    }
+  }
+  RemoveOnFailure(const RemoveOnFailure&) = delete;
+  RemoveOnFailure& operator=(const RemoveOnFailure&) = delete;
+  void dismiss() { m_path.clear(); }
+
+ private:
+  fs::path m_path;
+};
+
 // Expands "~" and turns a path relative to `base` into an absolute, lexically
 // normal one.
 fs::path absolute_from(const fs::path& base, const fs::path& path);
