@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "wharf/install/installer.hpp"
 #include "wharf/lockfile/lockfile.hpp"
 #include "wharf/manifest/manifest.hpp"
 #include "wharf/ops/ops.hpp"
 #include "wharf/source/registry.hpp"
+#include "wharf/store/store.hpp"
 
 namespace wharf::ops {
 
@@ -44,6 +46,20 @@ std::vector<std::string> locked_platforms(const manifest::Manifest& manifest);
 // Reports +/~/- lines for the difference between two locks.
 void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
                          const lockfile::Lockfile& after);
+
+// What wharf.lock says environment `env` holds on this platform, as an
+// install request over the store's trees (which may not be unpacked yet).
+// `locked[i]` is the lock entry and artifact of `request.packages[i]`.
+struct LockedEnvironment {
+  struct Entry {
+    const lockfile::LockedPackage* package;
+    const lockfile::LockedArtifact* artifact;
+  };
+  std::vector<Entry> locked;
+  install::Request request;
+};
+Result<LockedEnvironment> locked_environment(const Context& context, const lockfile::Lockfile& lock,
+                                             const std::string& env, const store::Store& store);
 
 // "12 ms", "1.3 s"
 std::string format_duration(std::chrono::steady_clock::duration elapsed);

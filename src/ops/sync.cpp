@@ -33,10 +33,6 @@ std::string lock_path_of(const fs::path& project) {
   return (project / "wharf.lock").string();
 }
 
-struct LoadedLock {
-  std::optional<lockfile::Lockfile> lock;
-};
-
 Result<std::optional<lockfile::Lockfile>> load_existing_lock(const fs::path& project) {
   fs::path path = lock_path_of(project);
   std::error_code ec;
@@ -124,49 +120,7 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
                                  store::Store& store, const SyncOptions& options,
                                  const std::map<std::string, std::string>& clash_winners) {
   auto& reporter = *context.reporter;
-  const std::string platform = manifest::current_platform();
-  auto env_it = lock.environments.find(env);
-  if (env_it == lock.environments.end())
-    return fail("environment `" + env + "` is not in wharf.lock");
-  auto platform_it = env_it->second.find(platform);
-  if (platform_it == env_it->second.end())
-    return fail("wharf.lock does not cover this platform (" + platform + ")",
-                "add `" + platform + "` to `platforms:` in wharf.yaml and run `wharf lock`");
-
-  struct Wanted {
-    const lockfile::LockedPackage* package;
-    const lockfile::LockedArtifact* artifact;
-  };
-  std::vector<Wanted> wanted;
-  for (const auto& name : platform_it->second) {
-    const lockfile::LockedPackage* found = nullptr;
-    const lockfile::LockedArtifact* artifact = nullptr;
-    for (const auto& package : lock.packages) {
-      if (package.name != name) continue;
-      for (const auto& p : package.platforms)
-        if (p.platform == platform && p.artifact) {
-          found = &package;
-          artifact = &*p.artifact;
-        }
-    }
-    if (!found)
-      return fail("wharf.lock lists `" + name + "` in environment `" + env +
-                      "` but has no artifact of it for " + platform,
-                  "run `wharf lock` to repair wharf.lock");
-    wanted.push_back({found, artifact});
-  }
-
-  install::Request request;
-  request.prefix = environment_prefix(context.project_dir, env);
-  for (const auto& w : wanted) {
-    install::PackageTree tree;
-    tree.name = w.package->name;
-    tree.version = w.package->version.to_string();
-    tree.id = w.artifact->sha256;
-    tree.tree = store.tree_path(w.artifact->sha256);
-    tree.skip = {"wharf-package.yaml"};
-    request.packages.push_back(std::move(tree));
-  }
+  auto [wanted, request] = WHARF_TRY(locked_environment(context, lock, env, store));
   request.reinstall = options.reinstall;
   request.clash_winners = clash_winners;
   request.repair = options.repair ? install::Request::Repair::All : install::Request::Repair::None;
@@ -216,6 +170,42 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
 }
 
 }  // namespace
+
+Result<LockedEnvironment> locked_environment(const Context& context, const lockfile::Lockfile& lock,
+                                             const std::string& env, const store::Store& store) {
+  const std::string platform = manifest::current_platform();
+  auto env_it = lock.environments.find(env);
+  if (env_it == lock.environments.end())
+    return fail("environment `" + env + "` is not in wharf.lock");
+  auto platform_it = env_it->second.find(platform);
+  if (platform_it == env_it->second.end())
+    return fail("wharf.lock does not cover this platform (" + platform + ")",
+                "add `" + platform + "` to `platforms:` in wharf.yaml and run `wharf lock`");
+
+  LockedEnvironment out;
+  out.request.prefix = environment_prefix(context.project_dir, env);
+  for (const auto& name : platform_it->second) {
+    LockedEnvironment::Entry entry{nullptr, nullptr};
+    for (const auto& package : lock.packages) {
+      if (package.name != name) continue;
+      for (const auto& p : package.platforms)
+        if (p.platform == platform && p.artifact) entry = {&package, &*p.artifact};
+    }
+    if (!entry.package)
+      return fail("wharf.lock lists `" + name + "` in environment `" + env +
+                      "` but has no artifact of it for " + platform,
+                  "run `wharf lock` to repair wharf.lock");
+    install::PackageTree tree;
+    tree.name = entry.package->name;
+    tree.version = entry.package->version.to_string();
+    tree.id = entry.artifact->sha256;
+    tree.tree = store.tree_path(entry.artifact->sha256);
+    tree.skip = {"wharf-package.yaml"};
+    out.request.packages.push_back(std::move(tree));
+    out.locked.push_back(entry);
+  }
+  return out;
+}
 
 Result<fs::path> find_project(const fs::path& start) {
   std::error_code ec;

@@ -1,6 +1,4 @@
 #include "internal.hpp"
-#include "wharf/install/installer.hpp"
-#include "wharf/store/store.hpp"
 
 namespace wharf::ops {
 
@@ -31,30 +29,13 @@ Result<std::vector<FileIssue>> verify(const Context& context, const std::string&
   for (const auto& problem : report.problems)
     issues.push_back({kind_name(problem.kind), problem.path, problem.package});
 
-  // The environment must also be what wharf.lock says, for this platform.
+  // The environment must also be what wharf.lock says, for this platform; a
+  // lock that does not describe it at all counts as stale too.
   auto lock = WHARF_TRY(lockfile::load(context.project_dir / "wharf.lock"));
-  auto env_it = lock.environments.find(environment);
-  const auto platform = manifest::current_platform();
-  install::Request request;
-  request.prefix = prefix;
   auto store = WHARF_TRY(store::Store::open(context.cache_dir));
-  if (env_it != lock.environments.end() && env_it->second.count(platform)) {
-    for (const auto& name : env_it->second.at(platform)) {
-      for (const auto& package : lock.packages) {
-        if (package.name != name) continue;
-        for (const auto& p : package.platforms) {
-          if (p.platform != platform || !p.artifact) continue;
-          request.packages.push_back({package.name,
-                                      package.version.to_string(),
-                                      p.artifact->sha256,
-                                      store.tree_path(p.artifact->sha256),
-                                      {"wharf-package.yaml"},
-                                      ""});
-        }
-      }
-    }
-  }
-  if (!WHARF_TRY(install::is_up_to_date(request))) issues.push_back({"stale", "", ""});
+  auto locked = locked_environment(context, lock, environment, store);
+  if (!locked || !WHARF_TRY(install::is_up_to_date(locked->request)))
+    issues.push_back({"stale", "", ""});
   return issues;
 }
 
