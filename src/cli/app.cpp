@@ -55,7 +55,7 @@ Result<ops::Context> project_context(const GlobalOptions& global, ops::Reporter&
   std::filesystem::path start = global.directory.empty() ? std::filesystem::current_path()
                                                          : std::filesystem::path(global.directory);
   auto project = WHARF_TRY(ops::find_project(start));
-  return ops::Context{project, cache_root(global), &reporter};
+  return ops::Context{project, cache_root(global), &reporter, global.offline, global.jobs};
 }
 
 namespace {
@@ -79,6 +79,10 @@ int run(int argc, char** argv) {
   cli.add_option(
       "--cache-dir", app.global.cache_dir,
       "Global cache folder (default: $WHARF_CACHE_DIR, $XDG_CACHE_HOME/wharf, ~/.cache/wharf)");
+  cli.add_flag("--json", app.global.json, "Machine-readable output on stdout");
+  cli.add_flag("--offline", app.global.offline, "Use only the cache; never the network");
+  cli.add_option("-j,--jobs", app.global.jobs,
+                 "Parallel transfers (default: $WHARF_CONCURRENCY or 16)");
   cli.require_subcommand(1);
   cli.fallthrough();
 

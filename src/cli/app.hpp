@@ -15,6 +15,9 @@ struct GlobalOptions {
   bool verbose = false;
   std::string directory;  // -C DIR
   std::string cache_dir;  // --cache-dir DIR
+  bool json = false;      // --json: machine-readable output on stdout
+  bool offline = false;   // --offline: use only the cache
+  int jobs = 0;           // -j N: parallel transfers (0: WHARF_CONCURRENCY or 16)
 };
 
 // Prints what an operation reports, on stderr, the way uv and cargo do.

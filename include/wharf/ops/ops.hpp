@@ -43,6 +43,10 @@ struct Context {
   // Root of the global cache (store::default_root() unless overridden).
   std::filesystem::path cache_dir;
   Reporter* reporter = nullptr;  // never null when an operation runs
+  // --offline: only the cache (and file: sources) may be read.
+  bool offline = false;
+  // Parallel transfers; 0 means $WHARF_CONCURRENCY, else 16.
+  int jobs = 0;
 };
 
 // Searches `start` and its parents for wharf.yaml; Failure when none.

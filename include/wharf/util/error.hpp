@@ -27,6 +27,9 @@ struct Error {
   std::string message;
   // What to do next ("did you mean `dependencies`?"); may be empty.
   std::string hint;
+  // Machine-readable detail as JSON text (for `--json`), e.g. the solver's
+  // derivation tree; may be empty.
+  std::string details;
 
   int exit_code() const { return kind == ErrorKind::Input ? 2 : 1; }
 };
