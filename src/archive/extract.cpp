@@ -8,9 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <optional>
 
 #include "handles.hpp"
 #include "wharf/archive/archive.hpp"
+#include "wharf/util/hash.hpp"
 #include "wharf/util/strings.hpp"
 
 namespace wharf::archive {
@@ -76,8 +78,9 @@ Resolution resolve_in_tree(int root_fd, std::deque<std::string> todo) {
 
 class Extractor {
  public:
-  Extractor(const fs::path& archive_file, const ExtractLimits& limits, int root_fd)
-      : m_archive_file(archive_file), m_limits(limits), m_root(root_fd) {}
+  Extractor(const fs::path& archive_file, const ExtractLimits& limits, int root_fd,
+            FileDigests* digests)
+      : m_archive_file(archive_file), m_limits(limits), m_root(root_fd), m_digests(digests) {}
 
   Result<void> run(::archive* reader) {
     ::archive_entry* entry = nullptr;
@@ -174,13 +177,25 @@ class Extractor {
 
     if (const char* link = archive_entry_hardlink(entry)) {
       if (parts.empty()) return refuse(name, "a hardlink cannot replace the root folder");
-      return extract_hardlink(parts, link, name);
+      WHARF_TRY_VOID(extract_hardlink(parts, link, name));
+      if (m_digests) {
+        std::vector<std::string> target_parts;
+        split_entry_name(link, target_parts);
+        auto it = m_digests->find(join(target_parts, "/"));
+        if (it != m_digests->end())
+          (*m_digests)[join(parts, "/")] = it->second;
+        else
+          m_digests->erase(join(parts, "/"));
+      }
+      return {};
     }
     auto type = archive_entry_filetype(entry);
     if (parts.empty()) {
       if (type == AE_IFDIR) return {};  // "./": the root itself
       return refuse(name, "it names the root folder but is not a folder");
     }
+    // Whatever this entry replaces loses its digest; a file sets a new one.
+    if (m_digests) m_digests->erase(join(parts, "/"));
     switch (type) {
       case AE_IFREG:
         return extract_file(reader, entry, parts, name);
@@ -211,6 +226,10 @@ class Extractor {
     if (!file.valid()) return io_error(name, "cannot create file", errno);
 
     std::uint64_t end = 0;
+    // Hashed while written when the data arrives in order (always, except for
+    // sparse files); otherwise the file simply gets no digest.
+    std::optional<Sha256> hasher;
+    if (m_digests) hasher.emplace();
     while (true) {
       const void* block = nullptr;
       std::size_t size = 0;
@@ -234,6 +253,12 @@ class Extractor {
                                 std::to_string(m_limits.max_total_bytes) + " bytes in total");
       }
       const char* data = static_cast<const char*>(block);
+      if (hasher) {
+        if (start == end)
+          hasher->update(data, size);
+        else
+          hasher.reset();
+      }
       std::size_t done = 0;
       while (done < size) {
         ssize_t n =
@@ -256,8 +281,10 @@ class Extractor {
         }
         if (::ftruncate(file.get(), static_cast<off_t>(claimed)) != 0)
           return io_error(name, "truncate", errno);
+        hasher.reset();
       }
     }
+    if (hasher) (*m_digests)[join(parts, "/")] = hasher->hex_digest();
     // Permission bits only: setuid, setgid and sticky are dropped.
     mode_t mode = archive_entry_perm(entry) & 0777;
     if (::fchmod(file.get(), mode) != 0) return io_error(name, "chmod", errno);
@@ -394,6 +421,7 @@ class Extractor {
   fs::path m_archive_file;
   ExtractLimits m_limits;
   int m_root;
+  FileDigests* m_digests;
   std::uint64_t m_entries = 0;
   std::uint64_t m_total_bytes = 0;
   std::string m_last_name;
@@ -415,7 +443,8 @@ void remove_tree(const fs::path& path) {
 }  // namespace
 
 Result<void> extract(const fs::path& archive_file, const fs::path& dest,
-                     const ExtractLimits& limits) {
+                     const ExtractLimits& limits, FileDigests* digests) {
+  if (digests) digests->clear();
   std::error_code ec;
   auto status = fs::symlink_status(dest, ec);
   if (fs::exists(status)) {
@@ -433,7 +462,7 @@ Result<void> extract(const fs::path& archive_file, const fs::path& dest,
     detail::ReadHandle reader = WHARF_TRY(detail::open_reader(archive_file));
     UniqueFd root(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!root.valid()) return fail("cannot open " + dest.string() + ": " + errno_text(errno));
-    Extractor extractor(archive_file, limits, root.get());
+    Extractor extractor(archive_file, limits, root.get(), digests);
     return extractor.run(reader.get());
   }();
   if (!result) remove_tree(dest);

@@ -809,19 +809,30 @@ void carry_user_files(const fs::path& old_root, const fs::path& new_root, const 
 // ---------------------------------------------------------------------------
 // Public API.
 
-Result<bool> is_up_to_date(const Request& request) {
-  if (request.repair != Request::Repair::None || !request.reinstall.empty()) return false;
-  auto paths = WHARF_TRY(env_paths(request.prefix));
+std::string installed_digest(const fs::path& prefix) {
+  auto paths = env_paths(prefix);
+  if (!paths) return {};
   struct stat st {};
-  if (::lstat(paths.prefix.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return false;
+  if (::lstat(paths->prefix.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return {};
   // The digest file is written with the state; 64 bytes, no parsing.
-  int fd = ::open(digest_path(paths.prefix).c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  int fd = ::open(digest_path(paths->prefix).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
   char buffer[128];
   ssize_t n = ::read(fd, buffer, sizeof buffer);
   ::close(fd);
-  if (n < 64) return false;
-  return std::string_view(buffer, 64) == request_digest(request);
+  if (n < 64) return {};
+  return std::string(buffer, 64);
+}
+
+std::string request_digest_of(const Request& request) {
+  return request_digest(request);
+}
+
+Result<bool> is_up_to_date(const Request& request) {
+  if (request.repair != Request::Repair::None || !request.reinstall.empty()) return false;
+  WHARF_TRY(env_paths(request.prefix));
+  auto installed = installed_digest(request.prefix);
+  return !installed.empty() && installed == request_digest(request);
 }
 
 Result<InstallPlan> plan(const Request& request) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,34 @@ struct LockedEnvironment {
 };
 Result<LockedEnvironment> locked_environment(const Context& context, const lockfile::Lockfile& lock,
                                              const std::string& env, const store::Store& store);
+
+// The sync stamp (stamp.cpp): lets a no-op sync or run skip parsing wharf.yaml
+// and wharf.lock. What a stat(2) says of a file; `exists` false when missing.
+struct FileIdentity {
+  bool exists = false;
+  std::uint64_t device = 0, inode = 0, size = 0;
+  std::int64_t mtime_ns = 0, ctime_ns = 0;
+};
+FileIdentity file_identity(const std::filesystem::path& path);
+struct ProjectFiles {
+  FileIdentity manifest, lock;
+};
+// wharf.yaml and wharf.lock of a project; take it BEFORE reading them.
+ProjectFiles project_files(const std::filesystem::path& project_dir);
+struct SyncStamp {
+  std::string environment_digest;
+  std::vector<std::pair<std::string, std::string>> env;  // the manifest's `env:`
+};
+// The stamp of `env` when it proves the environment matches wharf.yaml and
+// wharf.lock as they are now; nullopt means "do the full check".
+std::optional<SyncStamp> read_valid_stamp(const std::filesystem::path& project_dir,
+                                          const std::string& env);
+// Records that `env` is in sync with the files identified by `files` (taken
+// before they were read). Best effort: a failure only costs the fast path.
+void write_stamp(const std::filesystem::path& project_dir, const std::string& env,
+                 const ProjectFiles& files,
+                 const std::vector<std::pair<std::string, std::string>>& manifest_env);
+void remove_stamp(const std::filesystem::path& project_dir, const std::string& env);
 
 // "12 ms", "1.3 s"
 std::string format_duration(std::chrono::steady_clock::duration elapsed);

@@ -56,9 +56,16 @@ void prepend_path(std::map<std::string, std::string>& vars, const std::string& k
 Result<std::map<std::string, std::string>> activation_environment(
     const Context& context, const std::string& environment,
     const std::map<std::string, std::string>& current) {
-  auto manifest = WHARF_TRY(manifest::load_manifest(context.project_dir / "wharf.yaml"));
-  if (!manifest.dependencies_of(environment))
-    return fail_input("unknown environment `" + environment + "`");
+  // A valid sync stamp holds the manifest's `env:`; else read wharf.yaml.
+  std::vector<std::pair<std::string, std::string>> manifest_env;
+  if (auto stamp = read_valid_stamp(context.project_dir, environment)) {
+    manifest_env = std::move(stamp->env);
+  } else {
+    auto manifest = WHARF_TRY(manifest::load_manifest(context.project_dir / "wharf.yaml"));
+    if (!manifest.dependencies_of(environment))
+      return fail_input("unknown environment `" + environment + "`");
+    manifest_env = std::move(manifest.env);
+  }
   auto prefix = environment_prefix(context.project_dir, environment);
   auto vars = current;
   vars["WHARF_PREFIX"] = prefix.string();
@@ -72,7 +79,7 @@ Result<std::map<std::string, std::string>> activation_environment(
 #endif
   prepend_path(vars, "CMAKE_PREFIX_PATH", prefix);
   prepend_path(vars, "PKG_CONFIG_PATH", prefix / "lib" / "pkgconfig");
-  for (const auto& [key, value] : manifest.env) vars[key] = expand(value, vars);
+  for (const auto& [key, value] : manifest_env) vars[key] = expand(value, vars);
   return vars;
 }
 

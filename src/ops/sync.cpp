@@ -151,6 +151,9 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
     }
     request.packages[i].tree = WHARF_TRY(store.unpack(w.artifact->sha256, archive));
   }
+  // The store hashed every file while unpacking; the installer need not again.
+  for (std::size_t i = 0; i < wanted.size(); ++i)
+    request.packages[i].known_sha256 = store.tree_digests(wanted[i].artifact->sha256);
   if (fetched > 0)
     reporter.step("Fetched", std::to_string(fetched) + " package" + (fetched == 1 ? "" : "s") +
                                  " in " + format_duration(Clock::now() - start));
@@ -200,7 +203,7 @@ Result<LockedEnvironment> locked_environment(const Context& context, const lockf
     tree.version = entry.package->version.to_string();
     tree.id = entry.artifact->sha256;
     tree.tree = store.tree_path(entry.artifact->sha256);
-    tree.skip = {"wharf-package.yaml"};
+    tree.skip = {"wharf-package.yaml", std::string(store::kTreeMetaDir)};
     out.request.packages.push_back(std::move(tree));
     out.locked.push_back(entry);
   }
@@ -229,8 +232,43 @@ Result<LockResult> lock(const Context& context, const LockOptions& options) {
   return LockResult{step.changed, step.resolved, step.lock.packages.size()};
 }
 
+namespace {
+
+// The stamp fast path applies to plain syncs: no update, repair, reinstall,
+// check or dry run, and named environments (not --all-envs).
+bool stamp_applies(const SyncOptions& options) {
+  const auto& lock = options.lock;
+  return options.mode != LockMode::Frozen && !options.all_environments && !options.repair &&
+         options.reinstall.empty() && !lock.update_all && lock.update.empty() && !lock.check &&
+         !lock.dry_run;
+}
+
+std::vector<std::string> named_environments(const SyncOptions& options) {
+  if (options.environments.empty()) return {"default"};
+  return options.environments;
+}
+
+}  // namespace
+
 Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
   SyncResult result;
+  if (stamp_applies(options)) {
+    auto envs = named_environments(options);
+    bool all_fresh = true;
+    for (const auto& env : envs)
+      all_fresh = all_fresh && read_valid_stamp(context.project_dir, env);
+    if (all_fresh) {
+      for (const auto& env : envs) {
+        context.reporter->detail("wharf.yaml, wharf.lock and environment `" + env +
+                                 "` are unchanged since its last sync (.wharf/stamps/" + env + ")");
+        context.reporter->step("Checked", "environment `" + env + "` is up to date");
+      }
+      return result;
+    }
+  }
+  // Taken before the files are read, so that an edit made while this sync
+  // runs makes the stamp it writes stale.
+  ProjectFiles files_before = project_files(context.project_dir);
   std::optional<manifest::Manifest> manifest;
   lockfile::Lockfile lock;
   if (options.mode == LockMode::Frozen) {
@@ -251,12 +289,17 @@ Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
   if (manifest) decls = manifest->registries;
   RegistrySet registries(context.project_dir, decls);
   auto store = WHARF_TRY(store::Store::open(context.cache_dir));
+  ProjectFiles files = files_before;
+  if (result.lock_changed) files.lock = file_identity(context.project_dir / "wharf.lock");
   for (const auto& env : envs) {
+    remove_stamp(context.project_dir, env);
     bool changed = WHARF_TRY(
         install_environment(context, lock, env, registries, store, options,
                             manifest ? manifest->clash : std::map<std::string, std::string>{}));
     if (!changed) context.reporter->step("Checked", "environment `" + env + "` is up to date");
     result.environment_changed |= changed;
+    if (manifest && !options.lock.dry_run)
+      write_stamp(context.project_dir, env, files, manifest->env);
   }
   return result;
 }

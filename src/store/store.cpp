@@ -338,8 +338,35 @@ Result<fs::path> Store::unpack(std::string_view archive_sha256, const fs::path& 
   // Another process may have finished while we waited.
   if (fs::is_directory(fs::symlink_status(final_path, ec))) return final_path;
   fs::path staging = temp_path("tree-" + id.substr(0, 12));
-  WHARF_TRY_VOID(archive::extract(archive_file, staging));
+  archive::FileDigests digests;
+  WHARF_TRY_VOID(archive::extract(archive_file, staging, {}, &digests));
+  // The digests go where no package may put files (the installer refuses a
+  // top-level .wharf and ops skips it), replacing whatever the archive had.
+  fs::path meta = staging / kTreeMetaDir;
+  (void)remove_tree(meta);
+  std::string text;
+  for (const auto& [path, sha] : digests)
+    if (path.find('\n') == std::string::npos && !path.starts_with(std::string(kTreeMetaDir) + "/"))
+      text += sha + " " + path + "\n";
+  std::error_code mkdir_ec;
+  fs::create_directory(meta, mkdir_ec);
+  if (!mkdir_ec) (void)write_file_atomic(meta / kTreeDigestsFile, text);
   return commit_tree(id, staging);
+}
+
+archive::FileDigests Store::tree_digests(std::string_view id) const {
+  archive::FileDigests digests;
+  auto text = read_file(tree_path(id) / kTreeMetaDir / kTreeDigestsFile);
+  if (!text) return digests;
+  std::string_view rest = *text;
+  while (!rest.empty()) {
+    auto end = rest.find('\n');
+    std::string_view line = rest.substr(0, end);
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    if (line.size() < 66 || line[64] != ' ' || !is_sha256_hex(line.substr(0, 64))) continue;
+    digests.emplace(std::string(line.substr(65)), std::string(line.substr(0, 64)));
+  }
+  return digests;
 }
 
 Result<fs::path> Store::add_tree(std::string_view id,

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -53,8 +54,14 @@ struct ExtractLimits {
 // folder. Directories get their archived mode plus owner rwx; files their
 // archived permission bits (0777 at most). On failure `dest` is removed and the
 // error names the archive and, when one is at fault, the entry.
+//
+// With `digests`, it is filled with the sha256 (lower-case hex) of every
+// regular file the tree ends up with, by tree-relative path ("bin/hello"),
+// hashed while the data is written; a file whose data arrived out of order
+// (sparse) is left out.
+using FileDigests = std::map<std::string, std::string>;
 Result<void> extract(const std::filesystem::path& archive_file, const std::filesystem::path& dest,
-                     const ExtractLimits& limits = {});
+                     const ExtractLimits& limits = {}, FileDigests* digests = nullptr);
 
 // Deterministic archive of a folder: the same tree gives the same bytes.
 // Entries are sorted by relative name (parents before children), with mtime 0,

@@ -159,6 +159,15 @@ struct ApplyReport {
 // digest file; no tree walking, no file hashing. Fails only on an invalid prefix.
 Result<bool> is_up_to_date(const Request& request);
 
+// The digest of the request the visible generation of `prefix` installed (64
+// hex), or empty when the prefix is not a managed environment. One lstat and
+// one 64-byte read; for callers that remember the digest of their last apply
+// (ops' sync stamp) and want to know nobody has changed the prefix since.
+std::string installed_digest(const std::filesystem::path& prefix);
+// The digest apply() records for `request` (the value installed_digest()
+// returns after a successful apply of it).
+std::string request_digest_of(const Request& request);
+
 // Diff against the record and walk of the desired trees; detects clashes
 // (ErrorKind::Failure naming both packages and the path), duplicate names,
 // missing trees and unsafe paths before anything is written. Writes nothing.

@@ -7,7 +7,8 @@
 //   downloads/<sha[0:2]>/<sha>   verified artifacts, named by their sha256
 //   trees/<key>/                 unpacked trees, read-only (files 0444 or 0555,
 //                                folders 0555); <key> is the archive's sha256,
-//                                or an id given to add_tree()
+//                                or an id given to add_tree(); an unpacked
+//                                archive's tree holds .wharf/files.sha256
 //   tmp/                         staging for everything written (same file
 //                                system, so the final rename is atomic)
 //   locks/<key>.lock             flock files
@@ -32,10 +33,15 @@
 #include <string_view>
 #include <vector>
 
+#include "wharf/archive/archive.hpp"
 #include "wharf/util/error.hpp"
 #include "wharf/util/file_lock.hpp"
 
 namespace wharf::store {
+
+// Inside a tree: where unpack() keeps what it knows of the tree (not payload).
+inline constexpr std::string_view kTreeMetaDir = ".wharf";
+inline constexpr std::string_view kTreeDigestsFile = "files.sha256";
 
 // $WHARF_CACHE_DIR, else $XDG_CACHE_HOME/wharf (when absolute), else
 // $HOME/.cache/wharf (the password database's home when HOME is unset). Empty
@@ -80,6 +86,11 @@ class Store {
   // to `archive_sha256` (pass download_path(sha)); it is not re-hashed.
   Result<std::filesystem::path> unpack(std::string_view archive_sha256,
                                        const std::filesystem::path& archive_file);
+  // The sha256 of every regular file of tree `id`, by tree-relative path, as
+  // unpack() recorded them in <tree>/.wharf/files.sha256 while extracting;
+  // empty when unknown (trees from add_tree(), or a damaged record). The
+  // installer trusts them instead of hashing each file again.
+  archive::FileDigests tree_digests(std::string_view id) const;
   // The same for a tree that `fill` writes into the (empty, existing) staging
   // folder it is given: git checkouts, path dependencies. `id` must be a plain
   // name ([A-Za-z0-9._+-], not starting with a dot). When the tree exists,

@@ -401,3 +401,33 @@ TEST_CASE("pack excludes nested paths and read_member caps the size", "[archive]
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message.find("missing.tar.gz") != std::string::npos);
 }
+
+TEST_CASE("extract reports the sha256 of every regular file it leaves", "[archive]") {
+  TempDir base;
+  auto file = base.path() / "digests.tar.gz";
+  std::string big(300'000, 'x');  // several data blocks
+  for (std::size_t i = 0; i < big.size(); i += 7) big[i] = static_cast<char>('a' + i % 26);
+  write_archive(file, {{"bin", Kind::Dir, "", 0755},
+                       {"bin/tool", Kind::File, "#!/bin/sh\n", 0755},
+                       {"data/big.bin", Kind::File, big},
+                       {"data/empty", Kind::File, ""},
+                       {"data/link", Kind::Symlink, "big.bin"},
+                       {"data/hard", Kind::Hardlink, "data/big.bin"},
+                       {"data/replaced", Kind::File, "first"},
+                       {"data/replaced", Kind::File, "second"},
+                       {"data/now-a-link", Kind::File, "file first"},
+                       {"data/now-a-link", Kind::Symlink, "empty"}});
+  archive::FileDigests digests;
+  REQUIRE(archive::extract(file, base.path() / "out", {}, &digests));
+  std::map<std::string, std::string> expected;
+  for (auto it = fs::recursive_directory_iterator(base.path() / "out");
+       it != fs::recursive_directory_iterator(); ++it)
+    if (it->is_regular_file() && !it->is_symlink())
+      expected[it->path().lexically_relative(base.path() / "out").generic_string()] =
+          sha256_file(it->path()).value();
+  CHECK(digests == expected);
+  CHECK(digests.at("data/replaced") == sha256_hex("second"));
+  CHECK(digests.at("data/hard") == sha256_hex(big));
+  CHECK(digests.count("data/now-a-link") == 0);
+  CHECK(digests.count("data/link") == 0);
+}

@@ -476,3 +476,39 @@ TEST_CASE("concurrent add_tree calls in threads fill once", "[store]") {
   CHECK(names_in(dir.path() / "cache" / "trees") == std::set<std::string>{"shared"});
   CHECK(fs::is_empty(store.temp_dir()));
 }
+
+TEST_CASE("unpack records the digest of every file, which no archive can forge", "[store]") {
+  TempDir dir;
+  auto store = Store::open(dir.path() / "cache").value();
+  auto archive_file = make_package(dir.path(), "hello");
+  auto sha = sha256_file(archive_file).value();
+  auto tree = store.unpack(sha, archive_file).value();
+  auto digests = store.tree_digests(sha);
+  CHECK(digests.size() == 3);  // wharf-package.yaml, bin/hello, share/hello/data.txt
+  for (const auto& [path, digest] : digests) CHECK(sha256_file(tree / path).value() == digest);
+  CHECK(store.tree_digests("0000000000000000000000000000000000000000000000000000000000000000")
+            .empty());
+
+  // An archive that ships its own .wharf/files.sha256 (lying), or a .wharf
+  // symlink pointing into the payload, gets the store's own record instead.
+  for (bool as_link : {false, true}) {
+    auto src = dir.path() / (as_link ? "src-link" : "src-lie");
+    write_text(src / "share" / "x.txt", "payload");
+    if (as_link) {
+      fs::create_symlink("share", src / ".wharf");
+    } else {
+      write_text(src / ".wharf" / "files.sha256",
+                 std::string(64, 'a') + " share/x.txt\n" + std::string(64, 'b') + " ghost\n");
+    }
+    auto out = dir.path() / (as_link ? "link.tar.gz" : "lie.tar.gz");
+    auto tar = run_process({"tar", "-czf", out.string(), "-C", src.string(), "."});
+    REQUIRE(tar);
+    REQUIRE(tar->exit_code == 0);
+    auto id = sha256_file(out).value();
+    auto unpacked = store.unpack(id, out).value();
+    auto got = store.tree_digests(id);
+    CHECK(got == archive::FileDigests{{"share/x.txt", sha256_hex("payload")}});
+    CHECK_FALSE(fs::is_symlink(unpacked / ".wharf"));
+    CHECK_FALSE(fs::exists(unpacked / "share" / "files.sha256"));
+  }
+}
