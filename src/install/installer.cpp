@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -253,7 +254,22 @@ struct Entry {
   std::string target;  // symlinks
   fs::path source;     // absolute path in the package tree
   std::size_t package = 0;
+  bool private_copy = false;  // files matching the package's private_files
 };
+
+// A tree-relative path against a `private_files` pattern: a glob whose `*`
+// stays within one folder, or a folder that stands for everything under it.
+bool matches_private(const std::string& pattern_raw, const std::string& rel) {
+  std::string pattern = pattern_raw;
+  while (pattern.starts_with("./")) pattern.erase(0, 2);
+  while (!pattern.empty() && pattern.back() == '/') pattern.pop_back();
+  if (pattern.empty()) return false;
+  if (::fnmatch(pattern.c_str(), rel.c_str(), FNM_PATHNAME) == 0) return true;
+  // A folder (or a glob naming folders) covers what lies below it.
+  for (auto slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1))
+    if (::fnmatch(pattern.c_str(), rel.substr(0, slash).c_str(), FNM_PATHNAME) == 0) return true;
+  return false;
+}
 
 std::string normalize_relative(std::string_view text) {
   std::string out = fs::path(std::string(text)).lexically_normal().generic_string();
@@ -365,6 +381,10 @@ struct Walker {
         entry.size = static_cast<std::uint64_t>(st.st_size);
         if (auto it = pkg.known_sha256.find(rel); it != pkg.known_sha256.end())
           entry.sha256 = it->second;
+        for (const auto& pattern : pkg.private_files)
+          if (matches_private(pattern, rel)) entry.private_copy = true;
+        // A private copy is the user's to edit: owner-writable.
+        if (entry.private_copy) entry.mode |= 0200;
       } else if (S_ISLNK(st.st_mode)) {
         std::error_code ec;
         auto target = fs::read_symlink(source, ec);
@@ -435,6 +455,7 @@ std::string request_digest(const Request& request) {
     for (const auto& s : p->skip) skip.push_back(normalize_relative(s));
     std::sort(skip.begin(), skip.end());
     for (const auto& s : skip) text += s + '\0';
+    for (const auto& pattern : p->private_files) text += "private " + pattern + '\0';
     text += '\n';
   }
   for (const auto& [path, name] : request.clash_winners)
@@ -718,8 +739,11 @@ struct Builder {
         return fail("cannot create the symlink " + dest.string() + ": " + errno_text(errno));
       return {};
     }
-    auto fallback = WHARF_TRY(detail::place_file(entry.source, dest, mode, entry.mode));
-    if (mode != LinkMode::Hardlink || fallback == detail::Fallback::Copied) wrote_data = true;
+    // A private copy is never a hard link into the cache (a reflink is a
+    // private copy already: the first write unshares it).
+    LinkMode file_mode = entry.private_copy && mode == LinkMode::Hardlink ? LinkMode::Copy : mode;
+    auto fallback = WHARF_TRY(detail::place_file(entry.source, dest, file_mode, entry.mode));
+    if (file_mode != LinkMode::Hardlink || fallback == detail::Fallback::Copied) wrote_data = true;
     if (entry.sha256.empty()) entry.sha256 = WHARF_TRY(detail::hash_file(entry.source));
     return {};
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "wharf/manifest/manifest.hpp"
+#include "wharf/util/strings.hpp"
 #include "yaml_support.hpp"
 
 namespace wharf::manifest {
@@ -27,7 +28,8 @@ Result<PackageMeta> parse_package_meta(std::string_view text, const std::string&
   PackageMeta meta;
   bool has_name = false, has_version = false;
   WHARF_TRY_VOID(yaml::for_each_entry(
-      source, root, {"name", "version", "platform", "dependencies"}, "the package metadata",
+      source, root, {"name", "version", "platform", "dependencies", "private"},
+      "the package metadata",
       [&](const std::string& key, const Location& where, const YAML::Node& value) -> Result<void> {
         Location value_where = location_of(source, value, where);
         if (key == "name") {
@@ -57,6 +59,22 @@ Result<PackageMeta> parse_package_meta(std::string_view text, const std::string&
                                   : "known platforms: " + join(candidates, ", "));
           }
           meta.platform = std::move(platform);
+        } else if (key == "private") {
+          WHARF_TRY_VOID(yaml::expect_list(source, value, "`private`", where,
+                                           "`private: [etc/app.conf, \"share/app/*.ini\"]`"));
+          if (!value || value.IsNull()) return {};
+          for (const auto& item : value) {
+            Location item_where = location_of(source, item, where);
+            auto pattern =
+                *WHARF_TRY(yaml::expect_nonempty(source, item, "a private path", item_where));
+            bool escapes = pattern.front() == '/';
+            for (auto part : split(pattern, '/')) escapes = escapes || part == "..";
+            if (escapes)
+              return error_at(source, item_where,
+                              "private path " + ticked(pattern) + " leaves the package",
+                              "write a path inside the package, such as `etc/app.conf`");
+            meta.private_files.push_back(std::move(pattern));
+          }
         } else {
           meta.dependencies =
               WHARF_TRY(yaml::constraint_pairs(source, value, where, "`dependencies`"));
@@ -84,6 +102,11 @@ std::string write_package_meta(const PackageMeta& meta) {
     out += "dependencies:\n";
     for (const auto& [name, constraint] : deps)
       out += "  " + yaml::scalar(name) + ": " + yaml::double_quoted(constraint.text()) + "\n";
+  }
+  if (!meta.private_files.empty()) {
+    out += "private:\n";
+    for (const auto& pattern : meta.private_files)
+      out += "  - " + yaml::double_quoted(pattern) + "\n";
   }
   return out;
 }

@@ -3,6 +3,7 @@
 
 #include "internal.hpp"
 #include "wharf/install/installer.hpp"
+#include "wharf/manifest/package_meta.hpp"
 #include "wharf/store/store.hpp"
 #include "wharf/util/fs.hpp"
 #include "wharf/util/strings.hpp"
@@ -114,6 +115,17 @@ Result<std::vector<std::string>> chosen_environments(const manifest::Manifest* m
   return envs;
 }
 
+// The `private:` patterns of a package's own wharf-package.yaml. Most packages
+// have none, and this runs for every package of an environment being
+// installed, so the YAML is parsed only when the key can be there.
+Result<std::vector<std::string>> private_files_of(const fs::path& tree) {
+  fs::path meta_file = tree / "wharf-package.yaml";
+  auto text = read_file(meta_file);
+  if (!text || text->find("private") == std::string::npos) return std::vector<std::string>{};
+  auto meta = WHARF_TRY(manifest::parse_package_meta(*text, meta_file.string()));
+  return meta.private_files;
+}
+
 // Fetches, verifies and unpacks one environment's packages, then installs them.
 Result<bool> install_environment(const Context& context, const lockfile::Lockfile& lock,
                                  const std::string& env, RegistrySet& registries,
@@ -152,8 +164,10 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
     request.packages[i].tree = WHARF_TRY(store.unpack(w.artifact->sha256, archive));
   }
   // The store hashed every file while unpacking; the installer need not again.
-  for (std::size_t i = 0; i < wanted.size(); ++i)
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
     request.packages[i].known_sha256 = store.tree_digests(wanted[i].artifact->sha256);
+    request.packages[i].private_files = WHARF_TRY(private_files_of(request.packages[i].tree));
+  }
   if (fetched > 0)
     reporter.step("Fetched", std::to_string(fetched) + " package" + (fetched == 1 ? "" : "s") +
                                  " in " + format_duration(Clock::now() - start));

@@ -125,3 +125,36 @@ TEST_CASE("an environment removed from wharf.yaml is unknown even with an old st
   CHECK(run.code == 2);
   CHECK(run.err.find("unknown environment `dev`") != std::string::npos);
 }
+
+TEST_CASE("a package's private files are installed as editable copies", "[integration]") {
+  Sandbox box;
+  box.add_package({"app",
+                   "1.0.0",
+                   "any",
+                   {},
+                   {{"wharf-package.yaml",
+                     "name: app\nversion: 1.0.0\nplatform: any\nprivate: [etc/app.conf]\n"},
+                    {"etc/app.conf", "color = blue\n"},
+                    {"bin/app", "#!/bin/sh\ncat \"$WHARF_PREFIX/etc/app.conf\"\n"}},
+                   {"bin/app"}});
+  box.index();
+  box.write_project("  app: \"*\"\n");
+  require_exit(box.wharf({"sync"}, "project"), 0);
+  fs::path conf = box.path("project/.wharf/envs/default/etc/app.conf");
+  CHECK((fs::status(conf).permissions() & fs::perms::owner_write) != fs::perms::none);
+  CHECK(fs::hard_link_count(conf) == 1);  // not shared with the cache tree
+  CHECK(fs::hard_link_count(box.path("project/.wharf/envs/default/bin/app")) > 1);
+
+  box.write("project/.wharf/envs/default/etc/app.conf", "color = red\n");
+  auto run = box.wharf({"run", "--", "app"}, "project");
+  require_exit(run, 0);
+  CHECK(run.out == "color = red\n");
+  auto verify = box.wharf({"verify"}, "project");
+  CHECK(verify.code == 1);
+  CHECK(verify.out.find("etc/app.conf") != std::string::npos);
+
+  // A second project sharing the cache gets the original bytes.
+  box.write_project("  app: \"*\"\n", "", "other");
+  require_exit(box.wharf({"sync"}, "other"), 0);
+  CHECK(box.read("other/.wharf/envs/default/etc/app.conf") == "color = blue\n");
+}

@@ -48,7 +48,9 @@
 // New files come from a cache tree by reflink (FICLONE), else hard link, else
 // copy. The mode is decided once per (cache device, envs device) pair by a
 // probe, not per file; a hard link that still fails with EXDEV, EPERM or
-// EMLINK falls back to a copy of that file. Executable bits and symlinks (as
+// EMLINK falls back to a copy of that file. Files a package marks private
+// (`private_files`) are copies (or reflinks) with the owner's write bit, so
+// editing them never reaches the shared cache. Executable bits and symlinks (as
 // written, relative targets intact) survive; folders are always created 0755.
 // Packages are linked in parallel by a few threads.
 //
@@ -109,6 +111,10 @@ struct PackageTree {
   // tree-relative path, when the caller already knows them (the store hashes
   // while unpacking). Files not listed are hashed during apply().
   std::map<std::string, std::string> known_sha256;
+  // Tree-relative paths or globs (`*` within one folder; a folder covers what
+  // is below it) of files installed as private copies, owner-writable, never
+  // hard-linked into the cache: files meant to be edited in the prefix.
+  std::vector<std::string> private_files;
 };
 
 struct Request {

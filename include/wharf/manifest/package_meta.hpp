@@ -3,7 +3,9 @@
 //
 // Keys: `name` (required, a valid package name), `version` (required),
 // `platform` (a concrete platform or `any`; default `any`), `dependencies`
-// (name -> constraint). Unknown keys are Input errors located
+// (name -> constraint), `private` (a list of tree-relative paths or globs whose
+// files are installed as private, writable copies rather than links into the
+// shared cache: files the user or a tool edits in place). Unknown keys are Input errors located
 // `file_label:line:column`.
 #pragma once
 
@@ -22,6 +24,9 @@ struct PackageMeta {
   version::Version version;
   std::string platform = "any";
   std::vector<std::pair<std::string, version::Constraint>> dependencies;  // in file order
+  // `private:` patterns, as written (fnmatch(3) globs where `*` stays within
+  // one folder; a folder stands for everything under it).
+  std::vector<std::string> private_files;
 };
 
 Result<PackageMeta> parse_package_meta(std::string_view text, const std::string& file_label);

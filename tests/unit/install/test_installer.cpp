@@ -468,3 +468,43 @@ TEST_CASE("a package installing over a user file reports that it replaced it", "
   CHECK(read_text(f.prefix / "bin/newtool") == "package version");
   CHECK(read_text(f.prefix / "bin/kept") == "user kept");
 }
+
+TEST_CASE("private files are writable copies; the rest stay links into the cache", "[install]") {
+  Fixture f;
+  auto pkg = make_package(f.cache, "app", "1.0.0",
+                          {{"bin/app*", "#!/bin/sh\n"},
+                           {"etc/app.conf", "color = blue\n"},
+                           {"etc/app.d/extra.ini", "x = 1\n"},
+                           {"etc/other.txt", "shared\n"},
+                           {"share/app/state/a.db", "db"}});
+  pkg.private_files = {"etc/*.conf", "./share/app/state/", "etc/app.d"};
+  auto report = must_apply(f.request({pkg}));
+  CHECK(report.link_mode == "hardlink");
+  for (const char* rel : {"etc/app.conf", "etc/app.d/extra.ini", "share/app/state/a.db"}) {
+    INFO(rel);
+    CHECK(inode_of(f.prefix / rel) != inode_of(pkg.tree / rel));
+    struct stat st {};
+    REQUIRE(::stat((f.prefix / rel).c_str(), &st) == 0);
+    CHECK((st.st_mode & 0200) != 0);
+  }
+  // `*` stays within one folder, and unmatched files are hard links.
+  CHECK(inode_of(f.prefix / "etc/other.txt") == inode_of(pkg.tree / "etc/other.txt"));
+  CHECK(inode_of(f.prefix / "bin/app") == inode_of(pkg.tree / "bin/app"));
+  require_verified(f.prefix);
+
+  // Editing a private file leaves the cache alone; verify still reports it.
+  write_text(f.prefix / "etc/app.conf", "color = red\n");
+  CHECK(read_text(pkg.tree / "etc/app.conf") == "color = blue\n");
+  auto checked = verify(f.prefix);
+  REQUIRE(checked);
+  REQUIRE(checked->problems.size() == 1);
+  CHECK(checked->problems[0].path == "etc/app.conf");
+  CHECK(checked->problems[0].kind == FileProblem::Kind::Modified);
+
+  // The same tree without private files is a different request.
+  auto plain = pkg;
+  plain.private_files.clear();
+  auto up = is_up_to_date(f.request({plain}));
+  REQUIRE(up);
+  CHECK_FALSE(*up);
+}

@@ -81,3 +81,24 @@ TEST_CASE("package metadata errors are located", "[manifest]") {
   REQUIRE_FALSE(list_deps);
   CHECK(list_deps.error().message == "m:3:15: `dependencies` must be a map, found a list");
 }
+
+TEST_CASE("package metadata lists private files and refuses paths that leave it", "[manifest]") {
+  auto meta = manifest::parse_package_meta(
+      "name: app\nversion: 1.0.0\nprivate:\n  - etc/app.conf\n  - \"share/app/*.ini\"\n",
+      "wharf-package.yaml");
+  REQUIRE(meta);
+  CHECK(meta->private_files == std::vector<std::string>{"etc/app.conf", "share/app/*.ini"});
+  auto again = manifest::parse_package_meta(manifest::write_package_meta(*meta), "again");
+  REQUIRE(again);
+  CHECK(again->private_files == meta->private_files);
+
+  for (const char* bad : {"../outside", "/etc/passwd", "etc/../../x"}) {
+    auto refused = manifest::parse_package_meta(
+        std::string("name: app\nversion: 1.0.0\nprivate:\n  - \"") + bad + "\"\n",
+        "wharf-package.yaml");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().exit_code() == 2);
+    CHECK(refused.error().message.find("wharf-package.yaml:4:") == 0);
+    CHECK(refused.error().message.find("leaves the package") != std::string::npos);
+  }
+}
