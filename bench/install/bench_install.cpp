@@ -4,9 +4,13 @@
 //
 //   bench_install [--packages N] [--files N] [--runs N] [--dir PATH]
 //
-// Prints one line per measurement (median of --runs) and the ratios. The
-// trees live under --dir (default: the system temp folder), which must be on
-// the file system being measured.
+// Prints one line per measurement (median of --runs) and the ratios, in wall
+// time and in CPU time (user + system, of the cp process or of this process's
+// threads). Runs of cp -al, cp -a and the installs are interleaved, so that a
+// load that comes and goes weighs on all of them alike. The trees live under
+// --dir (default: the system temp folder), which must be on the file system
+// being measured.
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +36,17 @@ namespace {
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
+
+double cpu_seconds(int who) {
+  struct rusage usage {};
+  ::getrusage(who, &usage);
+  auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return tv(usage.ru_utime) + tv(usage.ru_stime);
+}
+
+struct Sample {
+  std::vector<double> wall, cpu;
+};
 
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
@@ -116,43 +131,42 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> cp_sources;
   for (const auto& t : trees) cp_sources.push_back((t.tree / ".").string());
-  auto time_cp = [&](const std::string& flags) {
-    std::vector<double> times;
-    for (int r = 0; r < runs; ++r) {
-      fs::path dest = work / ("cp" + std::to_string(r));
-      fs::create_directories(dest);
-      std::vector<std::string> argv{"cp", flags};
-      argv.insert(argv.end(), cp_sources.begin(), cp_sources.end());
-      argv.push_back(dest.string());
-      auto start = Clock::now();
-      if (run(argv) != 0) std::fprintf(stderr, "cp %s failed\n", flags.c_str());
-      times.push_back(seconds_since(start));
-      remove_all_writable(dest);
-    }
-    return median(times);
+  auto time_cp = [&](const std::string& flags, Sample& sample, int r) {
+    fs::path dest = work / ("cp" + std::to_string(r));
+    fs::create_directories(dest);
+    std::vector<std::string> argv{"cp", flags};
+    argv.insert(argv.end(), cp_sources.begin(), cp_sources.end());
+    argv.push_back(dest.string());
+    double cpu = cpu_seconds(RUSAGE_CHILDREN);
+    auto start = Clock::now();
+    if (run(argv) != 0) std::fprintf(stderr, "cp %s failed\n", flags.c_str());
+    sample.wall.push_back(seconds_since(start));
+    sample.cpu.push_back(cpu_seconds(RUSAGE_CHILDREN) - cpu);
+    remove_all_writable(dest);
   };
-  auto time_install = [&](const std::vector<install::PackageTree>& set, std::string& mode) {
-    std::vector<double> times;
-    for (int r = 0; r < runs; ++r) {
-      fs::path envs = work / ("env" + std::to_string(r));
-      auto start = Clock::now();
-      auto report = install::apply({.prefix = envs / "default", .packages = set});
-      times.push_back(seconds_since(start));
-      if (!report) {
-        std::fprintf(stderr, "apply failed: %s\n", report.error().message.c_str());
-        std::exit(1);
-      }
-      mode = report->link_mode;
-      remove_all_writable(envs);
+  std::string mode;
+  auto time_install = [&](const std::vector<install::PackageTree>& set, Sample& sample, int r) {
+    fs::path envs = work / ("env" + std::to_string(r));
+    double cpu = cpu_seconds(RUSAGE_SELF);
+    auto start = Clock::now();
+    auto report = install::apply({.prefix = envs / "default", .packages = set});
+    sample.wall.push_back(seconds_since(start));
+    sample.cpu.push_back(cpu_seconds(RUSAGE_SELF) - cpu);
+    if (!report) {
+      std::fprintf(stderr, "apply failed: %s\n", report.error().message.c_str());
+      std::exit(1);
     }
-    return median(times);
+    mode = report->link_mode;
+    remove_all_writable(envs);
   };
 
-  std::string mode;
-  double cp_al = time_cp("-al");
-  double cp_a = time_cp("-a");
-  double warm_known = time_install(trees_known, mode);
-  double warm_hashing = time_install(trees, mode);
+  Sample cp_al, cp_a, warm_known, warm_hashing;
+  for (int r = 0; r < runs; ++r) {
+    time_cp("-al", cp_al, r);
+    time_install(trees_known, warm_known, r);
+    time_cp("-a", cp_a, r);
+    time_install(trees, warm_hashing, r);
+  }
 
   // Upgrade of one package, and the no-op fast path.
   fs::path prefix = work / "env-up" / "default";
@@ -176,13 +190,18 @@ int main(int argc, char** argv) {
   auto verified = install::verify(prefix);
   double verify_time = seconds_since(start);
 
-  std::printf("trees: %d packages x %d files, link mode %s\n", packages, files, mode.c_str());
-  std::printf("cp -al                         %8.1f ms\n", cp_al * 1e3);
-  std::printf("cp -a                          %8.1f ms\n", cp_a * 1e3);
-  std::printf("warm install (digests known)   %8.1f ms  %.2fx cp -al  %.2fx cp -a\n",
-              warm_known * 1e3, warm_known / cp_al, warm_known / cp_a);
-  std::printf("warm install (hashing)         %8.1f ms  %.2fx cp -al  %.2fx cp -a\n",
-              warm_hashing * 1e3, warm_hashing / cp_al, warm_hashing / cp_a);
+  std::printf("trees: %d packages x %d files, link mode %s, median of %d runs\n", packages,
+              files, mode.c_str(), runs);
+  std::printf("%-30s %10s %10s %12s %12s\n", "", "wall ms", "cpu ms", "wall/cp-al", "cpu/cp-al");
+  auto line = [&](const char* what, const Sample& sample) {
+    double wall = median(sample.wall), cpu = median(sample.cpu);
+    std::printf("%-30s %10.1f %10.1f %12.2f %12.2f\n", what, wall * 1e3, cpu * 1e3,
+                wall / median(cp_al.wall), cpu / median(cp_al.cpu));
+  };
+  line("cp -al", cp_al);
+  line("cp -a", cp_a);
+  line("warm install (digests known)", warm_known);
+  line("warm install (hashing)", warm_hashing);
   std::printf("upgrade one package            %8.1f ms\n", median(upgrade_times) * 1e3);
   std::printf("no-op is_up_to_date            %8.3f ms  (%.2fx a process start: %.3f ms)\n",
               noop * 1e3, noop / process, process * 1e3);
