@@ -23,7 +23,7 @@ Result<source::Registry*> RegistrySet::by_url(const std::string& url) {
   std::string name = url;
   for (const auto& decl : m_decls)
     if (decl.url == url) name = decl.name;
-  auto registry = WHARF_TRY(source::open_registry(name, url, m_root));
+  auto registry = WHARF_TRY(source::open_registry(name, url, m_root, m_cache));
   return m_open.emplace(url, std::move(registry)).first->second.get();
 }
 
@@ -55,6 +55,12 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   std::optional<lockfile::FreshnessReport> freshness;
   if (existing) freshness = lockfile::check_fresh(*existing, manifest);
   bool fresh = existing && freshness->state == lockfile::Freshness::Fresh;
+  if (fresh) {
+    if (auto why = path_sources_changed(manifest, *existing)) {
+      fresh = false;
+      freshness = lockfile::FreshnessReport{lockfile::Freshness::Stale, *why};
+    }
+  }
 
   if (fresh && !update_asked) return LockStep{std::move(*existing), false, false};
   if (options.check) {
@@ -66,7 +72,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   }
 
   auto start = Clock::now();
-  RegistrySet registries(manifest.root, manifest.registries);
+  RegistrySet registries(manifest.root, manifest.registries, source_cache(context));
   auto lock =
       WHARF_TRY(resolve_lockfile(manifest, registries, existing ? &*existing : nullptr, options));
   std::string bytes = lockfile::serialize(lock);
@@ -121,6 +127,7 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
                                  const std::map<std::string, std::string>& clash_winners) {
   auto& reporter = *context.reporter;
   auto [wanted, request] = WHARF_TRY(locked_environment(context, lock, env, store));
+  WHARF_TRY_VOID(fetch_direct_packages(context, wanted, request, store));
   request.reinstall = options.reinstall;
   request.clash_winners = clash_winners;
   request.repair = options.repair ? install::Request::Repair::All : install::Request::Repair::None;
@@ -188,8 +195,12 @@ Result<LockedEnvironment> locked_environment(const Context& context, const lockf
     LockedEnvironment::Entry entry{nullptr, nullptr};
     for (const auto& package : lock.packages) {
       if (package.name != name) continue;
+      // Git and path packages lock no artifact (describe_locked_direct()).
+      bool needs_artifact = package.source.kind == lockfile::SourceKind::Registry ||
+                            package.source.kind == lockfile::SourceKind::Url;
       for (const auto& p : package.platforms)
-        if (p.platform == platform && p.artifact) entry = {&package, &*p.artifact};
+        if (p.platform == platform && (p.artifact || !needs_artifact))
+          entry = {&package, p.artifact ? &*p.artifact : nullptr};
     }
     if (!entry.package)
       return fail("wharf.lock lists `" + name + "` in environment `" + env +
@@ -198,9 +209,13 @@ Result<LockedEnvironment> locked_environment(const Context& context, const lockf
     install::PackageTree tree;
     tree.name = entry.package->name;
     tree.version = entry.package->version.to_string();
-    tree.id = entry.artifact->sha256;
-    tree.tree = store.tree_path(entry.artifact->sha256);
-    tree.skip = {"wharf-package.yaml"};
+    if (entry.package->source.kind == lockfile::SourceKind::Registry) {
+      tree.id = entry.artifact->sha256;
+      tree.tree = store.tree_path(entry.artifact->sha256);
+      tree.skip = {"wharf-package.yaml"};
+    } else {
+      WHARF_TRY_VOID(describe_locked_direct(context, entry, tree, store));
+    }
     out.request.packages.push_back(std::move(tree));
     out.locked.push_back(entry);
   }
@@ -249,7 +264,7 @@ Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
 
   std::vector<manifest::RegistryDecl> decls;
   if (manifest) decls = manifest->registries;
-  RegistrySet registries(context.project_dir, decls);
+  RegistrySet registries(context.project_dir, decls, source_cache(context));
   auto store = WHARF_TRY(store::Store::open(context.cache_dir));
   for (const auto& env : envs) {
     bool changed = WHARF_TRY(

@@ -30,6 +30,14 @@ struct RegistryLocation {
   std::string base_url;       // Http/Git: the URL without a trailing slash
 };
 
+// Where registries keep what they fetch (git registries: a bare mirror under
+// <root>/git and a checkout of the registry's commit beside it), and whether
+// they may use the network. An empty root: git registries cannot be opened.
+struct SourceCache {
+  std::filesystem::path root;
+  bool offline = false;
+};
+
 // Parses `file:PATH` (absolute, or relative to `manifest_root`), `file:///abs`,
 // `http(s)://...`, `git+https://...`, `git+file://...`. Input error otherwise.
 Result<RegistryLocation> parse_registry_url(std::string_view url,
@@ -61,9 +69,15 @@ class Registry {
 };
 
 // Opens a registry. For `file:` registries a missing folder or registry.yaml
-// is a Failure naming the path.
+// is a Failure naming the path. A `git+URL[#REF]` registry is a git
+// repository holding the registry tree: its mirror is fetched (once per
+// process, never with `cache.offline`), REF (a branch, tag or commit id; the
+// default branch when absent) resolved, and that commit's tree checked out in
+// the cache and read as a folder registry; artifact locations are files in
+// that checkout.
 Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const std::string& url,
-                                                const std::filesystem::path& manifest_root);
+                                                const std::filesystem::path& manifest_root,
+                                                const SourceCache& cache = {});
 
 // Joins a relative URL onto the folder of `index_file` ("index/hello.yaml" +
 // "../a/x.tgz" -> "a/x.tgz"); absolute URLs and `file:` URLs pass through.
