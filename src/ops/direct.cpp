@@ -63,12 +63,20 @@ std::string describe_dep(const manifest::DependencySpec& dep) {
   return "dependency `" + dep.name + "`";
 }
 
+// The source module's hints say `wharf lock --update NAME`; name the package.
+Error named(Error error, const std::string& name) {
+  const std::string placeholder = "--update NAME";
+  if (auto at = error.hint.find(placeholder); at != std::string::npos)
+    error.hint.replace(at, placeholder.size(), "--update " + name);
+  return error;
+}
+
 // Prefixes an error with where the dependency is declared.
 template <class T>
 Result<T> at_dep(Result<T> result, const manifest::DependencySpec& dep) {
   if (result) return result;
-  return std::unexpected(
-      with_context(std::move(result).error(), dep.where.to_string() + ": " + describe_dep(dep)));
+  return std::unexpected(with_context(named(std::move(result).error(), dep.name),
+                                      dep.where.to_string() + ": " + describe_dep(dep)));
 }
 
 std::string mismatch_message(const std::string& label, const std::string& url,
@@ -181,7 +189,7 @@ Result<void> fetch_tree(const Context& context, const lockfile::LockedPackage& p
       auto url = source::git_fetch_url(package.source.location, context.project_dir);
       const auto& commit = package.source.commit;
       auto mirror = source::mirror_with_commit(url, commit, store.git_dir(), context.offline);
-      if (!mirror) return std::unexpected(with_context(mirror.error(), what));
+      if (!mirror) return std::unexpected(with_context(named(mirror.error(), package.name), what));
       auto policy = context.offline ? git::FetchPolicy::Never : git::FetchPolicy::IfMissing;
       auto fill = [&](const fs::path& staging) -> Result<void> {
         // export_tree() writes a folder that must not exist yet.

@@ -128,6 +128,13 @@ TEST_CASE("a moved branch stays locked until `wharf lock --update NAME`", "[inte
   require_exit(box.wharf({"sync"}, "project"), 0);
   CHECK(contains(lock_of(box), "commit: \"" + first + "\""));
 
+  // With an empty cache, a sync fetches the repository again and installs
+  // exactly the locked commit, not the branch's tip.
+  require_exit(box.wharf({"cache", "clean"}), 0);
+  fs::remove_all(box.path("project/.wharf"));
+  require_exit(box.wharf({"sync"}, "project"), 0);
+  CHECK(box.wharf({"run", "--", "mylib"}, "project").out == "first\n");
+
   auto update = box.wharf({"lock", "--update", "mylib"}, "project");
   require_exit(update, 0);
   CHECK(contains(update.err,
@@ -410,4 +417,34 @@ TEST_CASE("a path dependency is locked as written and re-installed when it chang
   auto gone = box.wharf({"sync"}, "project");
   require_exit(gone, 1);
   CHECK(contains(gone.err, "../tool"));
+}
+
+TEST_CASE("git dependencies and git registries over smart HTTP", "[integration][git]") {
+  Sandbox box;
+  WorkRepo registry(box.root(), "gitreg");
+  box.add_package({"libgreet", "2.1.0", "any", {}, {{"share/libgreet/greeting.txt", "Hi\n"}}, {}},
+                  "gitreg");
+  box.index("gitreg");
+  registry.commit("libgreet");
+  WorkRepo repo(box.root(), "mylib");
+  write_mylib(repo, "1.0.0", "over http");
+  auto commit = repo.commit("1.0.0");
+  repo.git({"tag", "v1"});
+  fs::create_directories(box.path("served"));
+  wharf::git::testing::run_git(box.root(), {"clone", "-q", "--bare", repo.dir().string(),
+                                            box.path("served/mylib.git").string()});
+  wharf::git::testing::run_git(box.root(), {"clone", "-q", "--bare", registry.dir().string(),
+                                            box.path("served/gitreg.git").string()});
+  wharf::git::testing::GitHttpServer server(box.path("served"));
+
+  box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: git+" +
+                                      server.url("gitreg.git") +
+                                      "\ndependencies:\n  mylib: { git: \"" +
+                                      server.url("mylib.git") + "\", tag: v1 }\n");
+  auto sync = box.wharf({"sync"}, "project");
+  require_exit(sync, 0);
+  CHECK(contains(sync.err, "+ libgreet 2.1.0"));
+  CHECK(contains(lock_of(box), "commit: \"" + commit + "\""));
+  CHECK(box.wharf({"run", "--", "mylib"}, "project").out == "over http\n");
+  CHECK(box.read(kEnv + "share/libgreet/greeting.txt") == "Hi\n");
 }

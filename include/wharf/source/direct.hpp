@@ -100,7 +100,8 @@ struct GitPin {
 // package is not being updated) that commit is kept: the mirror is fetched
 // only when it lacks it, and a commit gone upstream fails with a hint to run
 // `wharf lock --update NAME`. Without it the mirror is fetched (once per
-// process for each URL) and the ref resolved. `offline`: never fetch.
+// process for each URL; for a `rev:` only when the mirror lacks the commit)
+// and the ref resolved. `offline`: never fetch.
 Result<GitPin> pin_git(const std::string& fetch_url, const git::Ref& ref,
                        const std::optional<std::string>& locked_commit,
                        const std::filesystem::path& mirrors_dir, bool offline);
