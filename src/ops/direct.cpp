@@ -151,8 +151,9 @@ Result<ResolvedDirect> resolve_one(const manifest::DependencySpec& dep,
     case manifest::SourceKind::Registry:
       return fail("internal: registry dependency `" + dep.name + "` taken for a direct one");
   }
-  WHARF_TRY_VOID(
-      at_dep(source::check_version(out.package, dep.constraint, describe_dep(dep)), dep));
+  if (auto checked = source::check_version(out.package, dep.constraint, describe_dep(dep));
+      !checked)
+    return std::unexpected(with_context(checked.error(), dep.where.to_string()));
   return out;
 }
 

@@ -3,6 +3,7 @@
 // the test with the git command-line tool; the HTTP server is the test server
 // on 127.0.0.1.
 #include <catch2/catch.hpp>
+#include <future>
 
 #include "support/harness.hpp"
 #include "support/http_server.hpp"
@@ -447,4 +448,44 @@ TEST_CASE("git dependencies and git registries over smart HTTP", "[integration][
   CHECK(contains(lock_of(box), "commit: \"" + commit + "\""));
   CHECK(box.wharf({"run", "--", "mylib"}, "project").out == "over http\n");
   CHECK(box.read(kEnv + "share/libgreet/greeting.txt") == "Hi\n");
+}
+
+TEST_CASE("projects sharing one cache sync git, url and path packages at once",
+          "[integration][git]") {
+  Sandbox box;
+  make_registry(box);
+  WorkRepo repo(box.root(), "mylib");
+  write_mylib(repo, "1.0.0", "shared");
+  auto commit = repo.commit("1.0.0");
+  box.write("content/data.csv", "x\n");
+  make_tarball(box.path("content"), box.path("served/data.tar.gz"));
+  auto sha = sha256_of(box.path("served/data.tar.gz"));
+  box.write("tool/bin/tool", "#!/bin/sh\necho tool\n", true);
+  std::string deps = "  mylib: { git: \"" + repo.url() +
+                     "\" }\n  dataset: { url: \"file:../served/data.tar.gz\", sha256: \"" + sha +
+                     "\" }\n  tool: { path: ../tool }\n";
+  for (int i = 0; i < 4; ++i) box.write_project(deps, "", "project" + std::to_string(i));
+  std::vector<std::future<CommandResult>> runs;
+  for (int i = 0; i < 4; ++i) {
+    std::string project = "project" + std::to_string(i);
+    runs.push_back(
+        std::async(std::launch::async, [&box, project] { return box.wharf({"sync"}, project); }));
+  }
+  for (auto& run : runs) require_exit(run.get(), 0);
+  for (int i = 0; i < 4; ++i) {
+    std::string project = "project" + std::to_string(i);
+    require_exit(box.wharf({"verify"}, project), 0);
+    CHECK(contains(box.read(project + "/wharf.lock"), "commit: \"" + commit + "\""));
+    CHECK(box.wharf({"run", "--", "mylib"}, project).out == "shared\n");
+    CHECK(box.read(project + "/.wharf/envs/default/share/dataset/data.csv") == "x\n");
+  }
+  // One tree per package, however many processes asked for it.
+  int git_trees = 0, path_trees = 0;
+  for (auto& entry : fs::directory_iterator(box.cache() / "trees")) {
+    auto name = entry.path().filename().string();
+    git_trees += name.starts_with("git-") ? 1 : 0;
+    path_trees += name.starts_with("path-") ? 1 : 0;
+  }
+  CHECK(git_trees == 1);
+  CHECK(path_trees == 1);
 }
