@@ -95,6 +95,13 @@ TEST_CASE("a git dependency by tag locks the tag's commit and takes part in the 
   CHECK(contains(again.err, "up to date"));
   CHECK(lock_of(box) == lock);
 
+  // With the lock and the tree cached, a sync needs no repository at all.
+  fs::rename(repo.dir(), box.path("moved-away"));
+  fs::remove_all(box.path("project/.wharf"));
+  require_exit(box.wharf({"sync"}, "project"), 0);
+  CHECK(box.wharf({"run", "--", "mylib"}, "project").out == "mylib one-four\n");
+  fs::rename(box.path("moved-away"), repo.dir());
+
   // A fresh checkout (empty cache, existing lock) installs the same commit.
   require_exit(box.wharf({"cache", "clean"}), 0);
   fs::remove_all(box.path("project/.wharf"));
@@ -488,4 +495,37 @@ TEST_CASE("projects sharing one cache sync git, url and path packages at once",
   }
   CHECK(git_trees == 1);
   CHECK(path_trees == 1);
+}
+
+TEST_CASE("bad direct sources fail with one message and write nothing", "[integration][git]") {
+  Sandbox box;
+  make_registry(box);
+  WorkRepo repo(box.root(), "mylib");
+  write_mylib(repo, "1.0.0", "x");
+  repo.commit("1.0.0");
+
+  SECTION("a repository that does not exist") {
+    box.write_project("  mylib: { git: \"file://" + box.path("nope.git").string() + "\" }\n");
+    auto sync = box.wharf({"sync"}, "project");
+    require_exit(sync, 1);
+    CHECK(contains(sync.err, "wharf.yaml:6:3: git dependency `mylib`"));
+    CHECK(contains(sync.err, "cannot fetch"));
+  }
+  SECTION("one package with two sources in two environments") {
+    box.write_project(
+        "  mylib: { git: \"" + repo.url() + "\" }\n",
+        "environments:\n  dev:\n    dependencies:\n      mylib: { path: ../mylib }\n");
+    auto sync = box.wharf({"sync"}, "project");
+    require_exit(sync, 2);
+    CHECK(contains(sync.err, "`mylib` has another source in environment `dev`"));
+  }
+  SECTION("metadata naming another package") {
+    box.write("other/wharf-package.yaml", "name: something\nversion: 1.0.0\n");
+    box.write_project("  other: { path: ../other }\n");
+    auto sync = box.wharf({"sync"}, "project");
+    require_exit(sync, 2);
+    CHECK(contains(sync.err, "names package `something`"));
+  }
+  CHECK_FALSE(box.exists("project/wharf.lock"));
+  CHECK_FALSE(box.exists("project/.wharf"));
 }
