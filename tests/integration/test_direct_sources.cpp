@@ -48,6 +48,19 @@ std::string sha256_of(const fs::path& file) {
   return *sha;
 }
 
+// wharf.lock of the project validates against schemas/lockfile.schema.json.
+void require_lock_matches_schema(const Sandbox& box) {
+  auto result = wharf::run_process(
+      {"/usr/bin/python3", "-c",
+       "import json, sys, yaml, jsonschema\n"
+       "jsonschema.validate(yaml.safe_load(open(sys.argv[1])), json.load(open(sys.argv[2])))\n",
+       box.path("project/wharf.lock").string(),
+       std::string(WHARF_SOURCE_DIR) + "/schemas/lockfile.schema.json"});
+  REQUIRE(result);
+  INFO(result->err);
+  REQUIRE(result->exit_code == 0);
+}
+
 // tar.gz of `dir`'s content, made with tar (no wharf involved).
 void make_tarball(const fs::path& dir, const fs::path& out) {
   fs::create_directories(out.parent_path());
@@ -81,6 +94,7 @@ TEST_CASE("a git dependency by tag locks the tag's commit and takes part in the 
   CHECK(contains(lock, "commit: \"" + tagged + "\""));
   CHECK(contains(lock, "reference: tag=v1.4.0"));
   CHECK(contains(lock, "version: \"1.4.0\""));
+  require_lock_matches_schema(box);
 
   CHECK(box.read(kEnv + "share/libgreet/greeting.txt") == "Hello\n");
   CHECK_FALSE(box.exists(kEnv + "wharf-package.yaml"));
@@ -318,6 +332,7 @@ TEST_CASE("a url dependency from a file: URL is verified by its sha256", "[integ
          contains(lock, "url: file:../downloads/artifacts/tool-3.1.0-any.tar.gz")));
   CHECK(contains(lock, "sha256: \"" + sha + "\""));
   CHECK(contains(lock, "size: " + std::to_string(fs::file_size(archive))));
+  require_lock_matches_schema(box);
   CHECK(box.wharf({"run", "--", "tool"}, "project").out == "tool\n");
 
   // A sha256 the bytes do not have: refused, and nothing changes. (A sha256
@@ -388,6 +403,7 @@ TEST_CASE("a path dependency is locked as written and re-installed when it chang
   CHECK(contains(sync.err, "+ tool 0.3.0"));
   auto lock = lock_of(box);
   CHECK(contains(lock, "path: ../tool"));
+  require_lock_matches_schema(box);
   CHECK_FALSE(contains(lock, box.root().string()));
   CHECK(contains(lock, "libgreet"));
   CHECK(box.wharf({"run", "--", "tool"}, "project").out == "version one\n");
