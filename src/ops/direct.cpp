@@ -85,8 +85,9 @@ std::string mismatch_message(const std::string& label, const std::string& url,
          ", expected " + expected;
 }
 
-// The archive of a url source in the store, downloaded and checked when
-// missing. `where_expected` says where the expected sha256 came from.
+// The archive of a url source in the store, downloaded and checked against
+// `sha256` when missing. `label` names it in messages; `hint` says what to
+// do about a mismatch.
 Result<fs::path> archive_in_store(store::Store& store, const std::string& url,
                                   const std::string& sha256, const fs::path& manifest_root,
                                   bool offline, const std::string& label, const std::string& hint) {
@@ -129,9 +130,8 @@ Result<ResolvedDirect> resolve_one(const manifest::DependencySpec& dep,
     }
     case manifest::SourceKind::Url: {
       if (!store) store = WHARF_TRY(store::Store::open(cache.root));
-      auto label = "`" + dep.name + "`";
       auto archive = WHARF_TRY(at_dep(
-          archive_in_store(*store, dep.url, dep.sha256, manifest.root, cache.offline, label,
+          archive_in_store(*store, dep.url, dep.sha256, manifest.root, cache.offline, "the archive",
                            "if the new file is trusted, put its sha256 in wharf.yaml (`sha256sum "
                            "FILE`); otherwise check the URL"),
           dep));

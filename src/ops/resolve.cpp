@@ -202,12 +202,14 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
     const auto& platform = resolved.package.platform;
     if (platform != "any" &&
         std::find(lock.platforms.begin(), lock.platforms.end(), platform) == lock.platforms.end())
-      return fail("`" + name + "` (" + resolved.source.location + ") is a package for " + platform +
-                      ", but wharf.yaml locks " + join(lock.platforms, ", "),
+      return fail("`" + name + "` (" + lockfile::redact_url(resolved.source.location) +
+                      ") is a package for " + platform + ", but wharf.yaml locks " +
+                      join(lock.platforms, ", "),
                   "use a source built for these platforms, or set `platforms:` in wharf.yaml");
     if (platform != "any" && lock.platforms.size() > 1)
-      return fail("`" + name + "` (" + resolved.source.location + ") is a package for " + platform +
-                      " only, but wharf.yaml locks " + join(lock.platforms, ", "),
+      return fail("`" + name + "` (" + lockfile::redact_url(resolved.source.location) +
+                      ") is a package for " + platform + " only, but wharf.yaml locks " +
+                      join(lock.platforms, ", "),
                   "a git, url or path package must be `platform: any` to cover several platforms");
   }
 
