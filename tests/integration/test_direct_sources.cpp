@@ -545,3 +545,27 @@ TEST_CASE("bad direct sources fail with one message and write nothing", "[integr
   CHECK_FALSE(box.exists("project/wharf.lock"));
   CHECK_FALSE(box.exists("project/.wharf"));
 }
+
+TEST_CASE("--offline uses cached git mirrors and says what is missing", "[integration][git]") {
+  Sandbox box;
+  make_registry(box);
+  WorkRepo repo(box.root(), "mylib");
+  write_mylib(repo, "1.0.0", "cached");
+  auto first = repo.commit("first");
+  box.write_project("  mylib: { git: \"" + repo.url() + "\", branch: main }\n");
+  require_exit(box.wharf({"sync"}, "project"), 0);
+
+  // The branch moves upstream; offline, an update can only see the mirror.
+  write_mylib(repo, "1.0.0", "newer");
+  repo.commit("second");
+  require_exit(box.wharf({"--offline", "lock", "--update", "mylib"}, "project"), 0);
+  CHECK(contains(lock_of(box), "commit: \"" + first + "\""));
+
+  require_exit(box.wharf({"cache", "clean"}), 0);
+  fs::remove_all(box.path("project/.wharf"));
+  auto offline = box.wharf({"--offline", "sync"}, "project");
+  require_exit(offline, 1);
+  CHECK(contains(offline.err, "--offline"));
+  CHECK(contains(offline.err, "mylib"));
+  CHECK_FALSE(box.exists("project/.wharf/envs/default"));
+}
