@@ -21,10 +21,6 @@ namespace wharf::ops {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-source::SourceCache source_cache(const Context& context) {
-  return source::SourceCache{context.cache_dir, context.offline};
-}
-
 namespace {
 
 const char* kind_name(manifest::SourceKind kind) {
@@ -105,7 +101,7 @@ Result<fs::path> archive_in_store(store::Store& store, const std::string& url,
 Result<ResolvedDirect> resolve_one(const manifest::DependencySpec& dep,
                                    const manifest::Manifest& manifest,
                                    const lockfile::Lockfile* previous, const LockOptions& options,
-                                   const source::SourceCache& cache,
+                                   const source::RegistryOptions& cache,
                                    std::optional<store::Store>& store) {
   ResolvedDirect out;
   switch (dep.kind) {
@@ -123,13 +119,13 @@ Result<ResolvedDirect> resolve_one(const manifest::DependencySpec& dep,
       }
       auto url = source::git_fetch_url(dep.git, manifest.root);
       auto pin = WHARF_TRY(
-          at_dep(source::pin_git(url, ref, locked, cache.root / "git", cache.offline), dep));
+          at_dep(source::pin_git(url, ref, locked, cache.cache_dir / "git", cache.offline), dep));
       out.package = WHARF_TRY(at_dep(source::describe_git(dep.name, pin, dep.git), dep));
       out.source = {lockfile::SourceKind::Git, dep.git, pin.commit, reference};
       break;
     }
     case manifest::SourceKind::Url: {
-      if (!store) store = WHARF_TRY(store::Store::open(cache.root));
+      if (!store) store = WHARF_TRY(store::Store::open(cache.cache_dir));
       auto archive = WHARF_TRY(at_dep(
           archive_in_store(*store, dep.url, dep.sha256, manifest.root, cache.offline, "the archive",
                            "if the new file is trusted, put its sha256 in wharf.yaml (`sha256sum "
@@ -237,7 +233,7 @@ Result<DirectPackages> resolve_direct_packages(
     const manifest::Manifest& manifest,
     const std::map<std::string, std::vector<manifest::DependencySpec>>& env_deps,
     const lockfile::Lockfile* previous, const LockOptions& options,
-    const source::SourceCache& cache) {
+    const source::RegistryOptions& cache) {
   struct Seen {
     const manifest::DependencySpec* dep;
     std::string env;

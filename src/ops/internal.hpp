@@ -22,11 +22,13 @@ namespace wharf::ops {
 class RegistrySet {
  public:
   RegistrySet(std::filesystem::path manifest_root, std::vector<manifest::RegistryDecl> decls,
-              source::SourceCache cache = {})
-      : m_root(std::move(manifest_root)), m_decls(std::move(decls)), m_cache(std::move(cache)) {}
+              source::RegistryOptions options = {})
+      : m_root(std::move(manifest_root)),
+        m_decls(std::move(decls)),
+        m_options(std::move(options)) {}
   const std::vector<manifest::RegistryDecl>& decls() const { return m_decls; }
   // The cache and network policy for sources (git mirrors, url downloads).
-  const source::SourceCache& cache() const { return m_cache; }
+  const source::RegistryOptions& options() const { return m_options; }
   Result<source::Registry*> by_name(const std::string& name);
   // For lockfile entries: the registry with this URL (opened even when the
   // manifest no longer declares it, so --frozen needs only the lock).
@@ -35,12 +37,12 @@ class RegistrySet {
  private:
   std::filesystem::path m_root;
   std::vector<manifest::RegistryDecl> m_decls;
-  source::SourceCache m_cache;
+  source::RegistryOptions m_options;
   std::map<std::string, std::unique_ptr<source::Registry>> m_open;  // by URL
 };
 
-// The cache and network policy of an operation, for RegistrySet.
-source::SourceCache source_cache(const Context& context);
+// What registries opened for this operation may use: the cache, --offline, -j.
+source::RegistryOptions registry_options(const Context& context);
 
 // Solves the manifest for every locked platform and every environment and
 // returns the new lockfile. `previous` supplies locked preferences.
@@ -93,7 +95,7 @@ Result<DirectPackages> resolve_direct_packages(
     const manifest::Manifest& manifest,
     const std::map<std::string, std::vector<manifest::DependencySpec>>& env_deps,
     const lockfile::Lockfile* previous, const LockOptions& options,
-    const source::SourceCache& cache);
+    const source::RegistryOptions& cache);
 
 // Why a lock that matches the manifest is still stale because of a path
 // dependency: its wharf-package.yaml now gives another version, layout or

@@ -160,8 +160,8 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
   for (const auto& env : manifest.environments) env_names.push_back(env.name);
   std::map<std::string, std::vector<manifest::DependencySpec>> env_deps;
   for (const auto& env : env_names) env_deps[env] = *manifest.dependencies_of(env);
-  auto direct =
-      WHARF_TRY(resolve_direct_packages(manifest, env_deps, previous, options, registries.cache()));
+  auto direct = WHARF_TRY(
+      resolve_direct_packages(manifest, env_deps, previous, options, registries.options()));
 
   // Merge all environments' direct requirements by name.
   std::map<std::string, solve::Requirement> merged;

@@ -23,8 +23,12 @@ Result<source::Registry*> RegistrySet::by_url(const std::string& url) {
   std::string name = url;
   for (const auto& decl : m_decls)
     if (decl.url == url) name = decl.name;
-  auto registry = WHARF_TRY(source::open_registry(name, url, m_root, m_cache));
+  auto registry = WHARF_TRY(source::open_registry(name, url, m_root, m_options));
   return m_open.emplace(url, std::move(registry)).first->second.get();
+}
+
+source::RegistryOptions registry_options(const Context& context) {
+  return source::RegistryOptions{context.cache_dir, context.offline, context.jobs};
 }
 
 namespace {
@@ -72,7 +76,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   }
 
   auto start = Clock::now();
-  RegistrySet registries(manifest.root, manifest.registries, source_cache(context));
+  RegistrySet registries(manifest.root, manifest.registries, registry_options(context));
   auto lock =
       WHARF_TRY(resolve_lockfile(manifest, registries, existing ? &*existing : nullptr, options));
   std::string bytes = lockfile::serialize(lock);
@@ -264,7 +268,7 @@ Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
 
   std::vector<manifest::RegistryDecl> decls;
   if (manifest) decls = manifest->registries;
-  RegistrySet registries(context.project_dir, decls, source_cache(context));
+  RegistrySet registries(context.project_dir, decls, registry_options(context));
   auto store = WHARF_TRY(store::Store::open(context.cache_dir));
   for (const auto& env : envs) {
     bool changed = WHARF_TRY(

@@ -61,8 +61,8 @@ Result<fs::path> checkout(const fs::path& mirrors_dir, const fs::path& mirror,
 Result<std::unique_ptr<Registry>> open_git_registry(const std::string& name, const std::string& url,
                                                     const std::string& git_url,
                                                     const fs::path& manifest_root,
-                                                    const SourceCache& cache) {
-  if (cache.root.empty())
+                                                    const RegistryOptions& cache) {
+  if (cache.cache_dir.empty())
     return fail("registry `" + name + "` (" + git::redact_url(url) +
                 "): git registries need the cache, and none was given");
   std::string repo_url = git_url;
@@ -76,7 +76,7 @@ Result<std::unique_ptr<Registry>> open_git_registry(const std::string& name, con
     return std::unexpected(
         with_context(std::move(error), "registry `" + name + "` (" + git::redact_url(url) + ")"));
   };
-  auto mirrors_dir = cache.root / "git";
+  auto mirrors_dir = cache.cache_dir / "git";
   auto mirror = fetched_mirror(repo_url, mirrors_dir, cache.offline);
   if (!mirror) return context(mirror.error());
   auto ref = ref_in(*mirror, ref_name);

@@ -14,6 +14,6 @@ namespace wharf::source {
 Result<std::unique_ptr<Registry>> open_git_registry(const std::string& name, const std::string& url,
                                                     const std::string& git_url,
                                                     const std::filesystem::path& manifest_root,
-                                                    const SourceCache& cache);
+                                                    const RegistryOptions& cache);
 
 }  // namespace wharf::source

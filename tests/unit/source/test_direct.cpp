@@ -206,7 +206,7 @@ TEST_CASE("a registry in a git repository is read from its commit's tree", "[sou
   repo.write("index/hello.yaml", "name: hello\nversions: []\n");
   repo.commit("empty it");
 
-  source::SourceCache cache{tmp.path() / "cache", false};
+  source::RegistryOptions cache{tmp.path() / "cache", false};
   auto at_tag = source::open_registry("main", "git+" + repo.url() + "#v1", tmp.path(), cache);
   REQUIRE(at_tag);
   auto index = (*at_tag)->index("hello");
@@ -214,7 +214,7 @@ TEST_CASE("a registry in a git repository is read from its commit's tree", "[sou
   REQUIRE(*index);
   REQUIRE((*index)->versions.size() == 1);
   auto location = (*at_tag)->artifact_location((*index)->versions[0].artifacts[0].url);
-  CHECK(location.find((cache.root / "git").string()) == 0);
+  CHECK(location.find((cache.cache_dir / "git").string()) == 0);
   CHECK(location.ends_with("/artifacts/hello.tar.gz"));
   CHECK((*at_tag)->url() == "git+" + repo.url() + "#v1");
 
