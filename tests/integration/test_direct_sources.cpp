@@ -546,7 +546,8 @@ TEST_CASE("bad direct sources fail with one message and write nothing", "[integr
   CHECK_FALSE(box.exists("project/.wharf"));
 }
 
-TEST_CASE("--offline uses cached git mirrors and says what is missing", "[integration][git]") {
+TEST_CASE("offline, cached git mirrors are used and what is missing is named",
+          "[integration][git]") {
   Sandbox box;
   make_registry(box);
   WorkRepo repo(box.root(), "mylib");
