@@ -12,6 +12,7 @@
 #include "wharf/lockfile/lockfile.hpp"
 #include "wharf/manifest/manifest.hpp"
 #include "wharf/ops/ops.hpp"
+#include "wharf/source/direct.hpp"
 #include "wharf/source/registry.hpp"
 #include "wharf/store/store.hpp"
 
@@ -20,9 +21,14 @@ namespace wharf::ops {
 // The registries a manifest declares, opened lazily and looked up by name or URL.
 class RegistrySet {
  public:
-  RegistrySet(std::filesystem::path manifest_root, std::vector<manifest::RegistryDecl> decls)
-      : m_root(std::move(manifest_root)), m_decls(std::move(decls)) {}
+  RegistrySet(std::filesystem::path manifest_root, std::vector<manifest::RegistryDecl> decls,
+              source::RegistryOptions options = {})
+      : m_root(std::move(manifest_root)),
+        m_decls(std::move(decls)),
+        m_options(std::move(options)) {}
   const std::vector<manifest::RegistryDecl>& decls() const { return m_decls; }
+  // The cache and network policy for sources (git mirrors, url downloads).
+  const source::RegistryOptions& options() const { return m_options; }
   Result<source::Registry*> by_name(const std::string& name);
   // For lockfile entries: the registry with this URL (opened even when the
   // manifest no longer declares it, so --frozen needs only the lock).
@@ -31,8 +37,12 @@ class RegistrySet {
  private:
   std::filesystem::path m_root;
   std::vector<manifest::RegistryDecl> m_decls;
+  source::RegistryOptions m_options;
   std::map<std::string, std::unique_ptr<source::Registry>> m_open;  // by URL
 };
+
+// What registries opened for this operation may use: the cache, --offline, -j.
+source::RegistryOptions registry_options(const Context& context);
 
 // Solves the manifest for every locked platform and every environment and
 // returns the new lockfile. `previous` supplies locked preferences.
@@ -55,6 +65,9 @@ struct LockedEnvironment {
   struct Entry {
     const lockfile::LockedPackage* package;
     const lockfile::LockedArtifact* artifact;
+    // Git and path packages lock no artifact: this one stands in, its sha256
+    // being the package's store key (tree id), and `artifact` points to it.
+    std::shared_ptr<const lockfile::LockedArtifact> store_key = nullptr;
   };
   std::vector<Entry> locked;
   install::Request request;
@@ -89,6 +102,51 @@ void write_stamp(const std::filesystem::path& project_dir, const std::string& en
                  const ProjectFiles& files,
                  const std::vector<std::pair<std::string, std::string>>& manifest_env);
 void remove_stamp(const std::filesystem::path& project_dir, const std::string& env);
+
+// ---- git, url and path packages (src/ops/direct.cpp) ----------------------
+
+// A direct package resolved for the solve: one fixed candidate, and what
+// wharf.lock records of its source.
+struct ResolvedDirect {
+  source::DirectPackage package;
+  lockfile::LockedSource source;
+  std::optional<lockfile::LockedArtifact> artifact;  // url packages only
+};
+using DirectPackages = std::map<std::string, ResolvedDirect>;
+
+// Resolves every git, url and path dependency of the environments (env ->
+// dependencies): git refs to commits (keeping the commit `previous` locked
+// for the same URL and ref unless the package is named by `--update`), url
+// archives downloaded into the store and checked against their sha256, path
+// folders read. A name may have one source across all environments.
+Result<DirectPackages> resolve_direct_packages(
+    const manifest::Manifest& manifest,
+    const std::map<std::string, std::vector<manifest::DependencySpec>>& env_deps,
+    const lockfile::Lockfile* previous, const LockOptions& options,
+    const source::RegistryOptions& cache);
+
+// Why a lock that matches the manifest is still stale because of a path
+// dependency: its wharf-package.yaml now gives another version, layout or
+// set of dependencies than the lock recorded. nullopt when nothing changed
+// (or the folder cannot be read: the install step reports that).
+std::optional<std::string> path_sources_changed(const manifest::Manifest& manifest,
+                                                const lockfile::Lockfile& lock);
+
+// Fills the install entry of a locked git, url or path package: its store
+// key (git-<commit>, the archive's sha256, path-<content hash>), tree path
+// and layout (prefix root, or share/<name>/) when it can be known without
+// fetching (else the root, until fetch_direct_packages() settles it). Reads
+// path folders (to hash them) but writes nothing.
+Result<void> describe_locked_direct(const Context& context, LockedEnvironment::Entry& entry,
+                                    install::PackageTree& tree, const store::Store& store);
+
+// Puts the trees of the git, url and path packages among `locked` into the
+// store when they are missing (fetching mirrors, downloading and verifying
+// archives, copying folders) and sets their layout from the tree. Registry
+// packages are left alone. `request.packages[i]` belongs to `locked[i]`.
+Result<void> fetch_direct_packages(const Context& context,
+                                   const std::vector<LockedEnvironment::Entry>& locked,
+                                   install::Request& request, store::Store& store);
 
 // "12 ms", "1.3 s"
 std::string format_duration(std::chrono::steady_clock::duration elapsed);

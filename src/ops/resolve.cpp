@@ -38,12 +38,17 @@ solve::Requirement to_requirement(const std::string& name, const version::Constr
 class RegistryProvider final : public solve::Provider {
  public:
   RegistryProvider(RegistrySet& registries, std::string platform,
-                   std::map<std::string, std::string> pinned_registry)
+                   std::map<std::string, std::string> pinned_registry, const DirectPackages& direct)
       : m_registries(registries),
         m_platform(std::move(platform)),
-        m_pinned(std::move(pinned_registry)) {}
+        m_pinned(std::move(pinned_registry)),
+        m_direct(direct) {}
 
   Result<std::vector<solve::Candidate>> candidates(const std::string& name) override {
+    // A git, url or path package is one fixed candidate (its platform was
+    // checked before the solve).
+    if (auto it = m_direct.find(name); it != m_direct.end())
+      return std::vector<solve::Candidate>{{it->second.package.version, false}};
     auto* entry = WHARF_TRY(lookup(name));
     std::vector<solve::Candidate> out;
     for (const auto& v : entry->index->versions)
@@ -53,6 +58,12 @@ class RegistryProvider final : public solve::Provider {
 
   Result<std::vector<solve::Requirement>> dependencies(const std::string& name,
                                                        const version::Version& version) override {
+    if (auto it = m_direct.find(name); it != m_direct.end()) {
+      std::vector<solve::Requirement> out;
+      for (const auto& [dep, constraint] : it->second.package.dependencies)
+        out.push_back(to_requirement(dep, constraint));
+      return out;
+    }
     auto* entry = WHARF_TRY(lookup(name));
     for (const auto& v : entry->index->versions) {
       if (v.version != version) continue;
@@ -113,6 +124,7 @@ class RegistryProvider final : public solve::Provider {
   RegistrySet& m_registries;
   std::string m_platform;
   std::map<std::string, std::string> m_pinned;
+  const DirectPackages& m_direct;
   std::map<std::string, Entry> m_entries;
 };
 
@@ -126,19 +138,6 @@ solve::Resolution to_solver(Resolution r) {
       break;
   }
   return solve::Resolution::Highest;
-}
-
-Result<void> require_registry_sources(const std::vector<manifest::DependencySpec>& deps) {
-  for (const auto& dep : deps) {
-    if (dep.kind == manifest::SourceKind::Registry) continue;
-    const char* kind = dep.kind == manifest::SourceKind::Git   ? "git"
-                       : dep.kind == manifest::SourceKind::Url ? "url"
-                                                               : "path";
-    return fail(dep.where.to_string() + ": dependency `" + dep.name + "` uses a " + kind +
-                    " source, which this build of wharf cannot install yet",
-                "use a registry dependency for now");
-  }
-  return {};
 }
 
 }  // namespace
@@ -160,10 +159,9 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
   std::vector<std::string> env_names{"default"};
   for (const auto& env : manifest.environments) env_names.push_back(env.name);
   std::map<std::string, std::vector<manifest::DependencySpec>> env_deps;
-  for (const auto& env : env_names) {
-    env_deps[env] = *manifest.dependencies_of(env);
-    WHARF_TRY_VOID(require_registry_sources(env_deps[env]));
-  }
+  for (const auto& env : env_names) env_deps[env] = *manifest.dependencies_of(env);
+  auto direct = WHARF_TRY(
+      resolve_direct_packages(manifest, env_deps, previous, options, registries.options()));
 
   // Merge all environments' direct requirements by name.
   std::map<std::string, solve::Requirement> merged;
@@ -200,6 +198,20 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
   lockfile::Lockfile lock;
   lockfile::stamp_inputs(lock, manifest);
   lock.platforms = locked_platforms(manifest);
+  for (const auto& [name, resolved] : direct) {
+    const auto& platform = resolved.package.platform;
+    if (platform != "any" &&
+        std::find(lock.platforms.begin(), lock.platforms.end(), platform) == lock.platforms.end())
+      return fail("`" + name + "` (" + lockfile::redact_url(resolved.source.location) +
+                      ") is a package for " + platform + ", but wharf.yaml locks " +
+                      join(lock.platforms, ", "),
+                  "use a source built for these platforms, or set `platforms:` in wharf.yaml");
+    if (platform != "any" && lock.platforms.size() > 1)
+      return fail("`" + name + "` (" + lockfile::redact_url(resolved.source.location) +
+                      ") is a package for " + platform + " only, but wharf.yaml locks " +
+                      join(lock.platforms, ", "),
+                  "a git, url or path package must be `platform: any` to cover several platforms");
+  }
 
   // (name, version) -> package; a package may differ across platforms.
   std::map<std::pair<std::string, std::string>, lockfile::LockedPackage> packages;
@@ -212,7 +224,7 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
           if (locked_platform.platform == platform)
             solve_options.preferences.emplace(package.name, package.version);
     }
-    RegistryProvider provider(registries, platform, pinned);
+    RegistryProvider provider(registries, platform, pinned, direct);
     auto outcome = WHARF_TRY(solve::solve(provider, root, solve_options));
     if (auto* unsolvable = std::get_if<solve::Unsolvable>(&outcome)) {
       std::string where = lock.platforms.size() > 1 ? " on " + platform : "";
@@ -223,6 +235,19 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
     auto& solution = std::get<solve::Solution>(outcome);
 
     for (const auto& [name, chosen] : solution.versions) {
+      if (auto it = direct.find(name); it != direct.end()) {
+        auto& package = packages[std::make_pair(name, chosen.to_string())];
+        package.name = name;
+        package.version = it->second.package.version;
+        package.source = it->second.source;
+        lockfile::LockedPlatform locked;
+        locked.platform = platform;
+        locked.artifact = it->second.artifact;
+        if (auto deps = solution.dependencies.find(name); deps != solution.dependencies.end())
+          locked.dependencies = deps->second;
+        package.platforms.push_back(std::move(locked));
+        continue;
+      }
       auto* entry = WHARF_TRY(provider.lookup(name));
       const manifest::IndexVersion* index_version = nullptr;
       for (const auto& v : entry->index->versions)
@@ -265,10 +290,17 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
 
 void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
                          const lockfile::Lockfile& after) {
+  // A git package can move to another commit and keep its version: show both.
+  auto shown = [](const lockfile::LockedPackage& p) {
+    auto text = p.version.to_string();
+    if (p.source.kind == lockfile::SourceKind::Git)
+      text += " (" + p.source.commit.substr(0, 7) + ")";
+    return text;
+  };
   std::map<std::string, std::set<std::string>> old_versions, new_versions;
   if (before)
-    for (const auto& p : before->packages) old_versions[p.name].insert(p.version.to_string());
-  for (const auto& p : after.packages) new_versions[p.name].insert(p.version.to_string());
+    for (const auto& p : before->packages) old_versions[p.name].insert(shown(p));
+  for (const auto& p : after.packages) new_versions[p.name].insert(shown(p));
   auto joined = [](const std::set<std::string>& s) {
     return join(std::vector<std::string>(s.begin(), s.end()), ", ");
   };

@@ -24,8 +24,12 @@ Result<source::Registry*> RegistrySet::by_url(const std::string& url) {
   std::string name = url;
   for (const auto& decl : m_decls)
     if (decl.url == url) name = decl.name;
-  auto registry = WHARF_TRY(source::open_registry(name, url, m_root));
+  auto registry = WHARF_TRY(source::open_registry(name, url, m_root, m_options));
   return m_open.emplace(url, std::move(registry)).first->second.get();
+}
+
+source::RegistryOptions registry_options(const Context& context) {
+  return source::RegistryOptions{context.cache_dir, context.offline, context.jobs};
 }
 
 namespace {
@@ -56,6 +60,12 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   std::optional<lockfile::FreshnessReport> freshness;
   if (existing) freshness = lockfile::check_fresh(*existing, manifest);
   bool fresh = existing && freshness->state == lockfile::Freshness::Fresh;
+  if (fresh) {
+    if (auto why = path_sources_changed(manifest, *existing)) {
+      fresh = false;
+      freshness = lockfile::FreshnessReport{lockfile::Freshness::Stale, *why};
+    }
+  }
 
   if (fresh && !update_asked) return LockStep{std::move(*existing), false, false};
   if (options.check) {
@@ -67,7 +77,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   }
 
   auto start = Clock::now();
-  RegistrySet registries(manifest.root, manifest.registries);
+  RegistrySet registries(manifest.root, manifest.registries, registry_options(context));
   auto lock =
       WHARF_TRY(resolve_lockfile(manifest, registries, existing ? &*existing : nullptr, options));
   std::string bytes = lockfile::serialize(lock);
@@ -133,6 +143,7 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
                                  const std::map<std::string, std::string>& clash_winners) {
   auto& reporter = *context.reporter;
   auto [wanted, request] = WHARF_TRY(locked_environment(context, lock, env, store));
+  WHARF_TRY_VOID(fetch_direct_packages(context, wanted, request, store));
   request.reinstall = options.reinstall;
   request.clash_winners = clash_winners;
   request.repair = options.repair ? install::Request::Repair::All : install::Request::Repair::None;
@@ -205,8 +216,12 @@ Result<LockedEnvironment> locked_environment(const Context& context, const lockf
     LockedEnvironment::Entry entry{nullptr, nullptr};
     for (const auto& package : lock.packages) {
       if (package.name != name) continue;
+      // Git and path packages lock no artifact (describe_locked_direct()).
+      bool needs_artifact = package.source.kind == lockfile::SourceKind::Registry ||
+                            package.source.kind == lockfile::SourceKind::Url;
       for (const auto& p : package.platforms)
-        if (p.platform == platform && p.artifact) entry = {&package, &*p.artifact};
+        if (p.platform == platform && (p.artifact || !needs_artifact))
+          entry = {&package, p.artifact ? &*p.artifact : nullptr};
     }
     if (!entry.package)
       return fail("wharf.lock lists `" + name + "` in environment `" + env +
@@ -215,9 +230,13 @@ Result<LockedEnvironment> locked_environment(const Context& context, const lockf
     install::PackageTree tree;
     tree.name = entry.package->name;
     tree.version = entry.package->version.to_string();
-    tree.id = entry.artifact->sha256;
-    tree.tree = store.tree_path(entry.artifact->sha256);
-    tree.skip = {"wharf-package.yaml", std::string(store::kTreeMetaDir)};
+    if (entry.package->source.kind == lockfile::SourceKind::Registry) {
+      tree.id = entry.artifact->sha256;
+      tree.tree = store.tree_path(entry.artifact->sha256);
+      tree.skip = {"wharf-package.yaml", std::string(store::kTreeMetaDir)};
+    } else {
+      WHARF_TRY_VOID(describe_locked_direct(context, entry, tree, store));
+    }
     out.request.packages.push_back(std::move(tree));
     out.locked.push_back(entry);
   }
@@ -301,9 +320,12 @@ Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
 
   std::vector<manifest::RegistryDecl> decls;
   if (manifest) decls = manifest->registries;
-  RegistrySet registries(context.project_dir, decls);
+  RegistrySet registries(context.project_dir, decls, registry_options(context));
   auto store = WHARF_TRY(store::Store::open(context.cache_dir));
   ProjectFiles files = files_before;
+  bool has_path_packages =
+      std::any_of(lock.packages.begin(), lock.packages.end(),
+                  [](const auto& p) { return p.source.kind == lockfile::SourceKind::Path; });
   if (result.lock_changed) files.lock = file_identity(context.project_dir / "wharf.lock");
   for (const auto& env : envs) {
     remove_stamp(context.project_dir, env);
@@ -312,7 +334,9 @@ Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
                             manifest ? manifest->clash : std::map<std::string, std::string>{}));
     if (!changed) context.reporter->step("Checked", "environment `" + env + "` is up to date");
     result.environment_changed |= changed;
-    if (manifest && !options.lock.dry_run)
+    // A path dependency's folder can change without wharf.yaml or wharf.lock
+    // changing: such a project always takes the full check (which hashes it).
+    if (manifest && !options.lock.dry_run && !has_path_packages)
       write_stamp(context.project_dir, env, files, manifest->env);
   }
   return result;

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "git_registry.hpp"
 #include "wharf/util/fs.hpp"
 #include "wharf/util/strings.hpp"
 
@@ -90,8 +91,11 @@ Result<RegistryLocation> parse_registry_url(std::string_view url,
 }
 
 Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const std::string& url,
-                                                const std::filesystem::path& manifest_root) {
+                                                const std::filesystem::path& manifest_root,
+                                                const RegistryOptions& options) {
   auto location = WHARF_TRY(parse_registry_url(url, manifest_root));
+  if (location.kind == RegistryKind::Git)
+    return open_git_registry(name, url, location.base_url, manifest_root, options);
   if (location.kind != RegistryKind::File)
     return fail(
         "registry `" + name + "` (" + url + "): only file: registries are supported by this build",

@@ -238,7 +238,7 @@ packages:
     source:
       git: https://example.org/mylib.git
       commit: "%s"
-      reference: v1.4.0
+      reference: tag=v1.4.0
     platforms:
       linux-x86_64:
         dependencies: [hello]

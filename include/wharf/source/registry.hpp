@@ -35,6 +35,13 @@ struct RegistryLocation {
 Result<RegistryLocation> parse_registry_url(std::string_view url,
                                             const std::filesystem::path& manifest_root);
 
+// What opening a registry may use besides its URL.
+struct RegistryOptions {
+  std::filesystem::path cache_dir;  // the global cache root (git mirrors go under git/)
+  bool offline = false;             // only the cache (file: registries are always read)
+  int jobs = 0;                     // parallel transfers; 0: $WHARF_CONCURRENCY, else 16
+};
+
 class Registry {
  public:
   virtual ~Registry() = default;
@@ -61,9 +68,15 @@ class Registry {
 };
 
 // Opens a registry. For `file:` registries a missing folder or registry.yaml
-// is a Failure naming the path.
+// is a Failure naming the path. A `git+URL[#REF]` registry is a git
+// repository holding the registry tree: its mirror is fetched (once per
+// process, never with `options.offline`), REF (a branch, tag or commit id; the
+// default branch when absent) resolved, and that commit's tree checked out in
+// the cache and read as a folder registry; artifact locations are files in
+// that checkout.
 Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const std::string& url,
-                                                const std::filesystem::path& manifest_root);
+                                                const std::filesystem::path& manifest_root,
+                                                const RegistryOptions& options = {});
 
 // Joins a relative URL onto the folder of `index_file` ("index/hello.yaml" +
 // "../a/x.tgz" -> "a/x.tgz"); absolute URLs and `file:` URLs pass through.
