@@ -139,6 +139,18 @@ TEST_CASE("activate prints fish and zsh syntax", "[integration]") {
   CHECK(zsh.out.find("deactivate() {\n") != std::string::npos);
 }
 
+TEST_CASE("run passes exactly the arguments after `--`", "[integration]") {
+  Sandbox box;
+  make_project(box);
+  auto run = box.wharf({"run", "--", "sh", "-c", "printf '[%s]' \"$@\"", "sh", "a", "--", "-b"},
+                       "project");
+  require_exit(run, 0);
+  CHECK(run.out == "[a][--][-b]");
+  auto bare = box.wharf({"run", "--", "sh", "-c", "echo $#"}, "project");
+  require_exit(bare, 0);
+  CHECK(bare.out == "0\n");
+}
+
 TEST_CASE("wharf shell runs $SHELL in the environment and exits with its code", "[integration]") {
   Sandbox box;
   make_project(box);
