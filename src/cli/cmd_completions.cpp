@@ -50,7 +50,7 @@ std::vector<OptionInfo> options_of(const CLI::App* app, std::vector<std::string>
     for (const auto& s : option->get_snames()) info.names.push_back("-" + s);
     for (const auto& l : option->get_lnames()) info.names.push_back("--" + l);
     info.description = option->get_description();
-    info.takes_value = option->get_type_size_max() > 0;
+    info.takes_value = option->get_items_expected_max() > 0;
     info.choices = choices_of(option);
     out.push_back(std::move(info));
   }

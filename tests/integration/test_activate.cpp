@@ -209,11 +209,12 @@ TEST_CASE("bash completions load in real bash and cover every command", "[integr
                        "complete_words wharf add --no\n"
                        "complete_words wharf registry ''\n"
                        "complete_words wharf activate --shell ''\n"
-                       "complete_words wharf completions ''\n");
+                       "complete_words wharf completions ''\n"
+                       "complete_words wharf sync --locked --fr\n");
   INFO(out.err);
   REQUIRE(out.exit_code == 0);
   auto lines = lines_of(out.out);
-  REQUIRE(lines.size() == 7);
+  REQUIRE(lines.size() == 8);
   CHECK(lines[0] == "complete -o default -F _wharf wharf");
   std::set<std::string> top;
   std::istringstream words(lines[1]);
@@ -225,6 +226,7 @@ TEST_CASE("bash completions load in real bash and cover every command", "[integr
   CHECK(lines[4].starts_with("index"));
   CHECK(lines[5] == "bash zsh fish");
   CHECK(lines[6].starts_with("bash zsh fish"));
+  CHECK(lines[7] == "--frozen");  // a flag takes no value: the next word is a flag again
 
   // zsh and fish scripts name every command too (run only where the shell is installed).
   for (const char* shell : {"zsh", "fish"}) {
