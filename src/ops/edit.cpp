@@ -106,6 +106,21 @@ void report_changes(Reporter& reporter, const EditResult& result, const std::str
   }
 }
 
+// The entry `name` in the environment's own table, or nullptr.
+const manifest::DependencySpec* own_entry(const manifest::Manifest& manifest,
+                                          const std::string& environment, const std::string& name) {
+  const std::vector<manifest::DependencySpec>* table = &manifest.dependencies;
+  if (environment != "default") {
+    table = nullptr;
+    for (const auto& env : manifest.environments)
+      if (env.name == environment) table = &env.dependencies;
+  }
+  if (!table) return nullptr;
+  for (const auto& dep : *table)
+    if (dep.name == name) return &dep;
+  return nullptr;
+}
+
 // Serializes edits of one project's wharf.yaml between wharf processes.
 Result<FileLock> lock_manifest(const Context& context) {
   return FileLock::acquire(context.project_dir / ".wharf" / "edit.lock");
@@ -196,7 +211,13 @@ Result<EditResult> add(const Context& context, const AddOptions& options) {
       value.tag = options.tag;
       value.rev = options.rev;
     } else {
-      auto* registry = WHARF_TRY(registries.by_name(registry_decl->name));
+      // Re-constraining a dependency pinned to a registry keeps the pin.
+      const manifest::RegistryDecl* decl = registry_decl;
+      if (options.registry.empty())
+        if (const auto* existing = own_entry(manifest, options.environment, request.name))
+          if (existing->kind == manifest::SourceKind::Registry)
+            if (const auto* pinned = manifest.registry_for(*existing)) decl = pinned;
+      auto* registry = WHARF_TRY(registries.by_name(decl->name));
       auto index = WHARF_TRY(registry->index(request.name));
       if (!index)
         return fail("no package `" + request.name + "` in " + registry->describe(),
@@ -209,7 +230,7 @@ Result<EditResult> add(const Context& context, const AddOptions& options) {
                       "name one: wharf add " + request.name + "@VERSION");
         value.version = *constraint;
       }
-      if (registry_decl != &manifest.registries.front()) value.registry = registry_decl->name;
+      if (decl != &manifest.registries.front()) value.registry = decl->name;
     }
     auto edited =
         WHARF_TRY(manifest::set_dependency(text, path, options.environment, request.name, value));

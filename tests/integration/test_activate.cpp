@@ -109,6 +109,7 @@ TEST_CASE("activate restores variables that were set before", "[integration]") {
 TEST_CASE("activate --shell fish works in a real fish", "[integration]") {
   if (!wharf::find_in_path("fish", wharf::current_environment()["PATH"])) {
     WARN("fish is not installed; skipped");
+    SUCCEED("skipped");  // the suite runs with --warn NoAssertions
     return;
   }
   Sandbox box;

@@ -215,3 +215,29 @@ TEST_CASE("add --no-sync only edits wharf.yaml; --git writes a git dependency", 
   CHECK(box.read("project/wharf.lock") == lock);
   require_exit(box.wharf({"lock", "--check"}, "project"), 0);
 }
+
+TEST_CASE("add --registry pins the registry, and a new constraint keeps the pin", "[integration]") {
+  Sandbox box;
+  make_registry(box);
+  box.add_package(
+      {"tool", "1.0.4", "any", {}, {{"bin/tool", "#!/bin/sh\necho tool\n"}}, {"bin/tool"}},
+      "extra");
+  box.index("extra");
+  std::string manifest = kManifest;
+  manifest.replace(manifest.find("dependencies:"), 0, "  - name: extra\n    url: file:../extra\n");
+  box.write("project/wharf.yaml", manifest);
+
+  // Not in the default registry.
+  require_exit(box.wharf({"add", "tool"}, "project"), 1);
+  require_exit(box.wharf({"add", "--registry", "extra", "tool"}, "project"), 0);
+  std::string pinned = manifest;
+  pinned.replace(pinned.find("\n\n# Variables"), 0,
+                 "\n  tool: { version: \"^1.0.4\", registry: extra }");
+  CHECK(box.read("project/wharf.yaml") == pinned);
+  require_exit(box.wharf({"add", "tool@~1.0"}, "project"), 0);
+  CHECK(
+      contains(box.read("project/wharf.yaml"), "  tool: { version: \"~1.0\", registry: extra }\n"));
+  auto run = box.wharf({"run", "--", "tool"}, "project");
+  require_exit(run, 0);
+  CHECK(run.out == "tool\n");
+}
