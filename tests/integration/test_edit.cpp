@@ -241,3 +241,22 @@ TEST_CASE("add --registry pins the registry, and a new constraint keeps the pin"
   require_exit(run, 0);
   CHECK(run.out == "tool\n");
 }
+
+TEST_CASE("add whose install fails puts back the lock it had already rewritten", "[integration]") {
+  Sandbox box;
+  make_registry(box);
+  box.add_package({"broken", "1.0.0", "any", {}, {{"share/broken/x", "x\n"}}, {}});
+  box.index();
+  std::filesystem::remove(box.path("registry/artifacts/broken-1.0.0-any.tar.gz"));
+  box.write("project/wharf.yaml", kManifest);
+  require_exit(box.wharf({"sync"}, "project"), 0);
+  auto lock = box.read("project/wharf.lock");
+
+  auto add = box.wharf({"add", "broken"}, "project");
+  require_exit(add, 1);
+  CHECK(contains(add.err, "artifact of broken 1.0.0 is missing"));
+  CHECK(contains(add.err, "wharf.yaml and wharf.lock were left as they were"));
+  CHECK(box.read("project/wharf.yaml") == kManifest);
+  CHECK(box.read("project/wharf.lock") == lock);
+  require_exit(box.wharf({"sync", "--locked"}, "project"), 0);
+}
