@@ -89,11 +89,16 @@ int run(int argc, char** argv) {
   add_init(app);
   add_sync(app);
   add_lock(app);
+  add_add(app);
+  add_remove(app);
   add_run(app);
+  add_shell(app);
+  add_activate(app);
   add_verify(app);
   add_pack(app);
   add_registry(app);
   add_cache(app);
+  add_completions(app);
 
   try {
     cli.parse(argc, argv);

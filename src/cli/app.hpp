@@ -58,5 +58,10 @@ void add_pack(App& app);
 void add_registry(App& app);
 void add_cache(App& app);
 void add_verify(App& app);
+void add_add(App& app);
+void add_remove(App& app);
+void add_shell(App& app);
+void add_activate(App& app);
+void add_completions(App& app);
 
 }  // namespace wharf::cli

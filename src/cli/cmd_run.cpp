@@ -45,7 +45,11 @@ void add_run(App& app) {
   cmd->prefix_command();
   cmd->callback([&app, cmd, env, frozen, command] {
     auto args = std::make_shared<std::vector<std::string>>(*command);
-    for (auto& extra : cmd->remaining()) args->push_back(extra);
+    // CLI11 reports the `--` that ended option parsing as a last "remaining"
+    // argument; it is not the command's.
+    auto rest = cmd->remaining();
+    if (!rest.empty() && rest.back() == "--" && !command->empty()) rest.pop_back();
+    for (auto& extra : rest) args->push_back(extra);
     if (!args->empty() && args->front() == "--") args->erase(args->begin());
     app.action = [&app, env, frozen, args]() -> Result<int> {
       if (args->empty()) return fail_input("no command given", "usage: wharf run -- CMD ARGS...");
