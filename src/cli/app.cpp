@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "json_output.hpp"
 #include "wharf/cli/cli.hpp"
 #include "wharf/store/store.hpp"
 
@@ -34,6 +35,19 @@ void TerminalReporter::change(ops::ChangeKind kind, std::string_view name,
       break;
   }
   std::fprintf(stderr, "%s\n", line.c_str());
+}
+
+void TerminalReporter::explained_change(ops::ChangeKind kind, std::string_view name,
+                                        std::string_view old_version, std::string_view new_version,
+                                        std::string_view reason) {
+  if (!show_reasons || reason.empty()) return change(kind, name, old_version, new_version);
+  std::string suffix = " (" + std::string(reason) + ")";
+  std::string with_reason(kind == ops::ChangeKind::Removed ? old_version : new_version);
+  with_reason += suffix;
+  if (kind == ops::ChangeKind::Removed)
+    change(kind, name, with_reason, new_version);
+  else
+    change(kind, name, old_version, with_reason);
 }
 
 void TerminalReporter::warning(std::string_view message) {
@@ -94,6 +108,9 @@ int run(int argc, char** argv) {
   add_pack(app);
   add_registry(app);
   add_cache(app);
+  add_tree(app);
+  add_why(app);
+  add_outdated(app);
 
   try {
     cli.parse(argc, argv);
@@ -111,6 +128,11 @@ int run(int argc, char** argv) {
   auto result = app.action();
   if (!result) {
     print_error(result.error());
+    if (app.global.json) {
+      auto document = app.json_reporter ? app.json_reporter->document() : nlohmann::json::object();
+      document["error"] = error_json(result.error());
+      print_json(document);
+    }
     return result.error().exit_code();
   }
   return *result;
