@@ -129,8 +129,9 @@ int run(int argc, char** argv) {
   if (!result) {
     print_error(result.error());
     if (app.global.json) {
-      auto document = app.json_reporter ? app.json_reporter->document() : nlohmann::json::object();
+      Json document;
       document["error"] = error_json(result.error());
+      if (app.json_reporter) document.update(app.json_reporter->document());
       print_json(document);
     }
     return result.error().exit_code();

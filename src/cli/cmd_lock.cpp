@@ -45,11 +45,12 @@ void add_lock(App& app) {
       options.dry_run = *dry_run || *check;
       auto result = WHARF_TRY(ops::lock(context, options));
       if (app.global.json) {
-        auto document = app.json_reporter->document();
+        Json document;
         document["lock_changed"] = result.changed;
         document["resolved"] = result.resolved;
         document["dry_run"] = options.dry_run;
         document["package_count"] = result.package_count;
+        document.update(app.json_reporter->document());
         print_json(document);
       }
       return 0;

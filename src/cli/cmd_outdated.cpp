@@ -43,7 +43,7 @@ void add_outdated(App& app) {
       std::size_t outdated = 0;
       for (const auto& p : report.packages) outdated += p.outdated() ? 1 : 0;
       if (app.global.json) {
-        nlohmann::json packages = nlohmann::json::array();
+        Json packages = Json::array();
         for (const auto& p : report.packages)
           packages.push_back({{"name", p.name},
                               {"locked", p.locked},

@@ -32,9 +32,10 @@ void add_sync(App& app) {
       options->reinstall = {reinstall->begin(), reinstall->end()};
       auto result = WHARF_TRY(ops::sync(context, *options));
       if (app.global.json) {
-        auto document = app.json_reporter->document();
+        Json document;
         document["lock_changed"] = result.lock_changed;
         document["environment_changed"] = result.environment_changed;
+        document.update(app.json_reporter->document());
         print_json(document);
       }
       return 0;

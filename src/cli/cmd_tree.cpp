@@ -22,8 +22,8 @@ void render(const ops::TreeNode& node, const std::string& indent, std::string& o
   }
 }
 
-nlohmann::json to_json(const ops::TreeNode& node) {
-  nlohmann::json children = nlohmann::json::array();
+Json to_json(const ops::TreeNode& node) {
+  Json children = Json::array();
   for (const auto& child : node.children) children.push_back(to_json(child));
   return {{"name", node.name},           {"version", or_null(node.version)},
           {"project", node.is_project},  {"repeated", node.repeated},
@@ -50,10 +50,8 @@ void add_tree(App& app) {
         print_json({{"project", tree.project},
                     {"environment", tree.environment},
                     {"platform", tree.platform},
-                    {"invert", options->invert.empty() ? nlohmann::json(nullptr)
-                                                       : nlohmann::json(options->invert)},
-                    {"depth",
-                     options->depth < 0 ? nlohmann::json(nullptr) : nlohmann::json(options->depth)},
+                    {"invert", options->invert.empty() ? Json(nullptr) : Json(options->invert)},
+                    {"depth", options->depth < 0 ? Json(nullptr) : Json(options->depth)},
                     {"tree", to_json(tree.root)},
                     {"warnings", app.json_reporter->warnings()}});
         return 0;

@@ -18,8 +18,8 @@ std::string render(const std::vector<ops::PathStep>& path) {
   return line;
 }
 
-nlohmann::json to_json(const std::vector<ops::PathStep>& path) {
-  nlohmann::json steps = nlohmann::json::array();
+Json to_json(const std::vector<ops::PathStep>& path) {
+  Json steps = Json::array();
   for (const auto& step : path)
     steps.push_back({{"name", step.name},
                      {"version", or_null(step.version)},
@@ -43,7 +43,7 @@ void add_why(App& app) {
       auto context = WHARF_TRY(project_context(app.global, reporter));
       auto report = WHARF_TRY(ops::why(context, *name, *options));
       if (app.global.json) {
-        nlohmann::json paths = nlohmann::json::array();
+        Json paths = Json::array();
         for (const auto& path : report.paths) paths.push_back(to_json(path));
         print_json({{"project", report.project},
                     {"environment", report.environment},

@@ -20,8 +20,8 @@ const char* kind_name(ops::ChangeKind kind) {
 
 }  // namespace
 
-nlohmann::json or_null(std::string_view text) {
-  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::string(text));
+Json or_null(std::string_view text) {
+  return text.empty() ? Json(nullptr) : Json(std::string(text));
 }
 
 void JsonReporter::step(std::string_view verb, std::string_view detail) {
@@ -47,21 +47,21 @@ void JsonReporter::warning(std::string_view message) {
   m_warnings.push_back(std::string(message));
 }
 
-nlohmann::json JsonReporter::document() const {
+Json JsonReporter::document() const {
   return {{"changes", m_changes}, {"steps", m_steps}, {"warnings", m_warnings}};
 }
 
-nlohmann::json error_json(const Error& error) {
-  nlohmann::json details = nullptr;
+Json error_json(const Error& error) {
+  Json details = nullptr;
   if (!error.details.empty()) {
-    details = nlohmann::json::parse(error.details, nullptr, false);
+    details = Json::parse(error.details, nullptr, false);
     if (details.is_discarded()) details = error.details;
   }
   return {{"message", error.message}, {"hint", or_null(error.hint)}, {"details", details}};
 }
 
-void print_json(const nlohmann::json& document) {
-  auto text = document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+void print_json(const Json& document) {
+  auto text = document.dump(2, ' ', false, Json::error_handler_t::replace);
   std::fprintf(stdout, "%s\n", text.c_str());
   std::fflush(stdout);
 }

@@ -9,6 +9,9 @@
 
 namespace wharf::cli {
 
+// Keys keep the order they are written in, so documents read top-down.
+using Json = nlohmann::ordered_json;
+
 // Collects steps, changes (with reasons) and warnings; prints nothing.
 class JsonReporter final : public ops::ExplainingReporter {
  public:
@@ -20,23 +23,23 @@ class JsonReporter final : public ops::ExplainingReporter {
   void warning(std::string_view message) override;
 
   // {"changes": [...], "steps": [...], "warnings": [...]}
-  nlohmann::json document() const;
-  const nlohmann::json& warnings() const { return m_warnings; }
+  Json document() const;
+  const Json& warnings() const { return m_warnings; }
 
  private:
-  nlohmann::json m_steps = nlohmann::json::array();
-  nlohmann::json m_changes = nlohmann::json::array();
-  nlohmann::json m_warnings = nlohmann::json::array();
+  Json m_steps = Json::array();
+  Json m_changes = Json::array();
+  Json m_warnings = Json::array();
 };
 
 // The text, or null when it is empty.
-nlohmann::json or_null(std::string_view text);
+Json or_null(std::string_view text);
 
 // {"message": ..., "hint": ..., "details": <parsed JSON, or the text, or null>}
-nlohmann::json error_json(const Error& error);
+Json error_json(const Error& error);
 
 // Pretty-printed (2 spaces), one trailing newline, on stdout.
-void print_json(const nlohmann::json& document);
+void print_json(const Json& document);
 
 // The reporter a command uses: the terminal one, or with --json one that
 // collects into a JSON document (registered with `app` so that an error
