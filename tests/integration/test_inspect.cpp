@@ -157,7 +157,7 @@ TEST_CASE("lock --dry-run explains each change and writes nothing", "[integratio
   CHECK(box.read("project/wharf.lock") != locked);
 }
 
-TEST_CASE("--json failures print an error document and keep the exit code",
+TEST_CASE("failures under --json print an error document and keep the exit code",
           "[integration][inspect]") {
   Sandbox box;
   make_registry(box);

@@ -76,7 +76,7 @@ TEST_CASE("run sets the environment's variables, prefix first", "[integration][r
   CHECK(dev.code == 2);
 }
 
-TEST_CASE("-q prints nothing on success, and errors still", "[integration][run]") {
+TEST_CASE("quiet (-q) prints nothing on success, and errors still", "[integration][run]") {
   Sandbox box;
   make_registry(box);
   box.write_project("  hello: \"*\"\n");
