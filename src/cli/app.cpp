@@ -18,36 +18,34 @@ void TerminalReporter::step(std::string_view verb, std::string_view detail) {
                static_cast<int>(detail.size()), detail.data());
 }
 
+std::string TerminalReporter::change_line(ops::ChangeKind kind, std::string_view name,
+                                          std::string_view old_version,
+                                          std::string_view new_version) const {
+  switch (kind) {
+    case ops::ChangeKind::Added:
+      return m_style.green(" + ") + std::string(name) + " " + std::string(new_version);
+    case ops::ChangeKind::Removed:
+      return m_style.red(" - ") + std::string(name) + " " + std::string(old_version);
+    case ops::ChangeKind::Changed:
+      break;
+  }
+  return m_style.yellow(" ~ ") + std::string(name) + " " + std::string(old_version) + " → " +
+         std::string(new_version);
+}
+
 void TerminalReporter::change(ops::ChangeKind kind, std::string_view name,
                               std::string_view old_version, std::string_view new_version) {
   if (m_options.quiet) return;
-  std::string line;
-  switch (kind) {
-    case ops::ChangeKind::Added:
-      line = m_style.green(" + ") + std::string(name) + " " + std::string(new_version);
-      break;
-    case ops::ChangeKind::Removed:
-      line = m_style.red(" - ") + std::string(name) + " " + std::string(old_version);
-      break;
-    case ops::ChangeKind::Changed:
-      line = m_style.yellow(" ~ ") + std::string(name) + " " + std::string(old_version) + " → " +
-             std::string(new_version);
-      break;
-  }
-  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fprintf(stderr, "%s\n", change_line(kind, name, old_version, new_version).c_str());
 }
 
 void TerminalReporter::explained_change(ops::ChangeKind kind, std::string_view name,
                                         std::string_view old_version, std::string_view new_version,
                                         std::string_view reason) {
-  if (!show_reasons || reason.empty()) return change(kind, name, old_version, new_version);
-  std::string suffix = " (" + std::string(reason) + ")";
-  std::string with_reason(kind == ops::ChangeKind::Removed ? old_version : new_version);
-  with_reason += suffix;
-  if (kind == ops::ChangeKind::Removed)
-    change(kind, name, with_reason, new_version);
-  else
-    change(kind, name, old_version, with_reason);
+  if (m_options.quiet) return;
+  auto line = change_line(kind, name, old_version, new_version);
+  if (show_reasons && !reason.empty()) line += " (" + std::string(reason) + ")";
+  std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 void TerminalReporter::warning(std::string_view message) {

@@ -35,6 +35,9 @@ class TerminalReporter final : public ops::ExplainingReporter {
   void detail(std::string_view message) override;
 
  private:
+  std::string change_line(ops::ChangeKind kind, std::string_view name, std::string_view old_version,
+                          std::string_view new_version) const;
+
   const GlobalOptions& m_options;
   Style m_style;
 };
