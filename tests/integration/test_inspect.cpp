@@ -204,3 +204,24 @@ TEST_CASE("outdated compares with the registry and exits 0", "[integration][insp
   require_exit(current, 0);
   CHECK(current.out == "All 2 locked packages are up to date\n");
 }
+
+TEST_CASE("tree and why terminate on a dependency cycle", "[integration][inspect]") {
+  Sandbox box;
+  box.add_package({"a", "1.0.0", "any", {{"b", "*"}}, {{"share/a", "a\n"}}, {}});
+  box.add_package({"b", "1.0.0", "any", {{"a", "*"}, {"c", "*"}}, {{"share/b", "b\n"}}, {}});
+  box.add_package({"c", "1.0.0", "any", {}, {{"share/c", "c\n"}}, {}});
+  box.index();
+  box.write_project("  a: \"*\"\n");
+  require_exit(box.wharf({"lock"}, "project"), 0);
+  auto tree = box.wharf({"tree"}, "project");
+  require_exit(tree, 0);
+  CHECK(tree.out ==
+        "demo\n└── a 1.0.0\n    └── b 1.0.0\n        ├── a 1.0.0 (*)\n        └── c 1.0.0\n");
+  auto inverted = box.wharf({"tree", "--invert", "c"}, "project");
+  require_exit(inverted, 0);
+  CHECK(inverted.out ==
+        "c 1.0.0\n└── b 1.0.0\n    └── a 1.0.0\n        ├── demo\n        └── b 1.0.0 (*)\n");
+  auto why = box.wharf({"why", "c"}, "project");
+  require_exit(why, 0);
+  CHECK(why.out == "demo → a * → b * → c * (1.0.0)\n");
+}
