@@ -17,6 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Stands for the project among package names (never a valid package name).
+const std::string kProject = "<project>";
+
 struct GraphNode {
   const lockfile::LockedPackage* package = nullptr;
   std::vector<std::string> dependencies;  // sorted, only members of the environment
@@ -135,7 +138,7 @@ class TreeBuilder {
   TreeNode build(const std::string& name, int level) {
     TreeNode node;
     node.name = name;
-    if (name == m_project_marker) return project_node(m_graph);
+    if (name == kProject) return project_node(m_graph);
     node.version = m_graph.nodes.at(name).package->version.to_string();
     auto next = m_edges(name);
     if (next.empty()) return node;
@@ -151,9 +154,6 @@ class TreeBuilder {
     for (const auto& child : next) node.children.push_back(build(child, level + 1));
     return node;
   }
-
-  // The name used for the project among package names (never a valid package name).
-  static inline const std::string m_project_marker = "<project>";
 
  private:
   const LockedGraph& m_graph;
@@ -172,7 +172,7 @@ class ConstraintLookup {
         m_registries(graph.manifest.root, graph.manifest.registries) {}
 
   std::string of(const std::string& parent, const std::string& child) {
-    if (parent == TreeBuilder::m_project_marker) {
+    if (parent == kProject) {
       auto it = m_graph.direct.find(child);
       return it == m_graph.direct.end() ? "" : it->second;
     }
@@ -259,12 +259,11 @@ std::string newest_in_index(const manifest::PackageIndex& index, const std::stri
 Result<Tree> tree(const Context& context, const TreeOptions& options) {
   auto graph = WHARF_TRY(load_graph(context, options.inspect));
   Tree out{graph.manifest.name, graph.environment, graph.platform, {}};
-  const std::string& project = TreeBuilder::m_project_marker;
   if (options.invert.empty()) {
     TreeBuilder builder(
         graph,
         [&](const std::string& name) {
-          if (name == project) {
+          if (name == kProject) {
             std::vector<std::string> roots;
             for (const auto& [dep, constraint] : graph.direct) roots.push_back(dep);
             return roots;
@@ -285,9 +284,9 @@ Result<Tree> tree(const Context& context, const TreeOptions& options) {
   TreeBuilder builder(
       graph,
       [&](const std::string& name) {
-        if (name == project) return std::vector<std::string>{};
+        if (name == kProject) return std::vector<std::string>{};
         auto up = graph.dependents(name);
-        if (graph.direct.count(name)) up.insert(up.begin(), project);
+        if (graph.direct.count(name)) up.insert(up.begin(), kProject);
         return up;
       },
       options.depth);
@@ -316,14 +315,13 @@ Result<WhyReport> why(const Context& context, const std::string& name,
   }
 
   ConstraintLookup constraints(graph, *context.reporter);
-  const std::string& project = TreeBuilder::m_project_marker;
   std::vector<PathStep> path{
       {graph.manifest.name, graph.manifest.version ? graph.manifest.version->to_string() : "", ""}};
-  std::vector<std::string> stack{project};
+  std::vector<std::string> stack{kProject};
   std::function<void(const std::string&)> walk = [&](const std::string& at) {
     if (report.truncated) return;
     std::vector<std::string> next;
-    if (at == project) {
+    if (at == kProject) {
       for (const auto& [dep, constraint] : graph.direct) next.push_back(dep);
     } else {
       next = graph.nodes.at(at).dependencies;
@@ -347,7 +345,7 @@ Result<WhyReport> why(const Context& context, const std::string& name,
       if (report.truncated) return;
     }
   };
-  walk(project);
+  walk(kProject);
   return report;
 }
 
