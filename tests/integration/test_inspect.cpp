@@ -225,3 +225,38 @@ TEST_CASE("tree and why terminate on a dependency cycle", "[integration][inspect
   require_exit(why, 0);
   CHECK(why.out == "demo → a * → b * → c * (1.0.0)\n");
 }
+
+TEST_CASE("tree, why and outdated show another locked platform with --platform",
+          "[integration][inspect]") {
+  Sandbox box;
+  // tool 2.0.0 is published for Linux only, so macOS locks tool 1.0.0.
+  box.add_package({"liba", "1.0.0", "any", {}, {{"share/a", "a\n"}}, {}});
+  box.add_package({"libb", "1.0.0", "any", {}, {{"share/b", "b\n"}}, {}});
+  box.add_package({"tool", "1.0.0", "macos-arm64", {{"libb", "*"}}, {{"share/t", "1\n"}}, {}});
+  box.add_package({"tool", "2.0.0", "linux-x86_64", {{"liba", "*"}}, {{"share/t", "2\n"}}, {}});
+  box.index();
+  box.write_project("  tool: \"*\"\n", "platforms: [linux-x86_64, macos-arm64]\n");
+  require_exit(box.wharf({"lock"}, "project"), 0);
+
+  auto linux_tree = box.wharf({"tree", "--platform", "linux-x86_64"}, "project");
+  require_exit(linux_tree, 0);
+  CHECK(linux_tree.out == "demo\n└── tool 2.0.0\n    └── liba 1.0.0\n");
+  auto mac_tree = box.wharf({"tree", "--platform", "macos-arm64"}, "project");
+  require_exit(mac_tree, 0);
+  CHECK(mac_tree.out == "demo\n└── tool 1.0.0\n    └── libb 1.0.0\n");
+
+  auto why = box.wharf({"why", "libb", "--platform", "macos-arm64"}, "project");
+  require_exit(why, 0);
+  CHECK(why.out == "demo → tool * → libb * (1.0.0)\n");
+  auto not_here = box.wharf({"why", "libb", "--platform", "linux-x86_64"}, "project");
+  require_exit(not_here, 2);
+  CHECK(not_here.err.find("not in environment `default` on linux-x86_64") != std::string::npos);
+
+  // The newest tool for macOS is 1.0.0: 2.0.0 has no artifact for it.
+  auto outdated = box.wharf({"outdated", "--platform", "macos-arm64"}, "project");
+  require_exit(outdated, 0);
+  CHECK(outdated.out == "All 2 locked packages are up to date\n");
+  auto typo = box.wharf({"tree", "--platform", "macos-arm46"}, "project");
+  require_exit(typo, 2);
+  CHECK(typo.err.find("did you mean `macos-arm64`?") != std::string::npos);
+}
