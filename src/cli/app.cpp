@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "json_output.hpp"
 #include "wharf/cli/cli.hpp"
 #include "wharf/store/store.hpp"
 
@@ -17,22 +18,33 @@ void TerminalReporter::step(std::string_view verb, std::string_view detail) {
                static_cast<int>(detail.size()), detail.data());
 }
 
+std::string TerminalReporter::change_line(ops::ChangeKind kind, std::string_view name,
+                                          std::string_view old_version,
+                                          std::string_view new_version) const {
+  switch (kind) {
+    case ops::ChangeKind::Added:
+      return m_style.green(" + ") + std::string(name) + " " + std::string(new_version);
+    case ops::ChangeKind::Removed:
+      return m_style.red(" - ") + std::string(name) + " " + std::string(old_version);
+    case ops::ChangeKind::Changed:
+      break;
+  }
+  return m_style.yellow(" ~ ") + std::string(name) + " " + std::string(old_version) + " → " +
+         std::string(new_version);
+}
+
 void TerminalReporter::change(ops::ChangeKind kind, std::string_view name,
                               std::string_view old_version, std::string_view new_version) {
   if (m_options.quiet) return;
-  std::string line;
-  switch (kind) {
-    case ops::ChangeKind::Added:
-      line = m_style.green(" + ") + std::string(name) + " " + std::string(new_version);
-      break;
-    case ops::ChangeKind::Removed:
-      line = m_style.red(" - ") + std::string(name) + " " + std::string(old_version);
-      break;
-    case ops::ChangeKind::Changed:
-      line = m_style.yellow(" ~ ") + std::string(name) + " " + std::string(old_version) + " → " +
-             std::string(new_version);
-      break;
-  }
+  std::fprintf(stderr, "%s\n", change_line(kind, name, old_version, new_version).c_str());
+}
+
+void TerminalReporter::explained_change(ops::ChangeKind kind, std::string_view name,
+                                        std::string_view old_version, std::string_view new_version,
+                                        std::string_view reason) {
+  if (m_options.quiet) return;
+  auto line = change_line(kind, name, old_version, new_version);
+  if (show_reasons && !reason.empty()) line += " (" + std::string(reason) + ")";
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
@@ -99,6 +111,9 @@ int run(int argc, char** argv) {
   add_registry(app);
   add_cache(app);
   add_completions(app);
+  add_tree(app);
+  add_why(app);
+  add_outdated(app);
 
   try {
     cli.parse(argc, argv);
@@ -116,6 +131,12 @@ int run(int argc, char** argv) {
   auto result = app.action();
   if (!result) {
     print_error(result.error());
+    if (app.global.json) {
+      Json document;
+      document["error"] = error_json(result.error());
+      if (app.json_reporter) document.update(app.json_reporter->document());
+      print_json(document);
+    }
     return result.error().exit_code();
   }
   return *result;

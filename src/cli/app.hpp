@@ -21,19 +21,28 @@ struct GlobalOptions {
 };
 
 // Prints what an operation reports, on stderr, the way uv and cargo do.
-class TerminalReporter final : public ops::Reporter {
+class TerminalReporter final : public ops::ExplainingReporter {
  public:
   explicit TerminalReporter(const GlobalOptions& options);
   void step(std::string_view verb, std::string_view detail) override;
   void change(ops::ChangeKind kind, std::string_view name, std::string_view old_version,
               std::string_view new_version) override;
+  // With show_reasons (lock --dry-run) the reason follows in parentheses.
+  void explained_change(ops::ChangeKind kind, std::string_view name, std::string_view old_version,
+                        std::string_view new_version, std::string_view reason) override;
+  bool show_reasons = false;
   void warning(std::string_view message) override;
   void detail(std::string_view message) override;
 
  private:
+  std::string change_line(ops::ChangeKind kind, std::string_view name, std::string_view old_version,
+                          std::string_view new_version) const;
+
   const GlobalOptions& m_options;
   Style m_style;
 };
+
+class JsonReporter;  // json_output.hpp
 
 // A command body: returns the exit code, or an error for main to print.
 using Action = std::function<Result<int>()>;
@@ -42,6 +51,8 @@ struct App {
   CLI::App cli{"wharf: one-command, reproducible environments for any repository", "wharf"};
   GlobalOptions global;
   Action action;  // set by the chosen subcommand's callback
+  // With --json: what the command reported so far, included in an error document.
+  std::shared_ptr<JsonReporter> json_reporter;
 };
 
 // Builds the context of an operation on the project around the working
@@ -63,5 +74,8 @@ void add_remove(App& app);
 void add_shell(App& app);
 void add_activate(App& app);
 void add_completions(App& app);
+void add_tree(App& app);
+void add_why(App& app);
+void add_outdated(App& app);
 
 }  // namespace wharf::cli

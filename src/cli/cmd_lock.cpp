@@ -1,3 +1,4 @@
+#include "json_output.hpp"
 #include "lock_flags.hpp"
 
 namespace wharf::cli {
@@ -37,12 +38,23 @@ void add_lock(App& app) {
   cmd->callback([&app, cmd, flags, check, dry_run] {
     flags->update_given = cmd->count("--update") > 0;
     app.action = [&app, flags, check, dry_run]() -> Result<int> {
-      TerminalReporter reporter(app.global);
+      TerminalReporter terminal(app.global);
+      terminal.show_reasons = *dry_run;
+      auto& reporter = command_reporter(app, terminal);
       auto context = WHARF_TRY(project_context(app.global, reporter));
       auto options = to_lock_options(*flags);
       options.check = *check;
       options.dry_run = *dry_run || *check;
-      WHARF_TRY(ops::lock(context, options));
+      auto result = WHARF_TRY(ops::lock(context, options));
+      if (app.global.json) {
+        Json document;
+        document["lock_changed"] = result.changed;
+        document["resolved"] = result.resolved;
+        document["dry_run"] = options.dry_run;
+        document["package_count"] = result.package_count;
+        document.update(app.json_reporter->document());
+        print_json(document);
+      }
       return 0;
     };
   });

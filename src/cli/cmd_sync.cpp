@@ -1,3 +1,4 @@
+#include "json_output.hpp"
 #include "lock_flags.hpp"
 
 namespace wharf::cli {
@@ -21,14 +22,22 @@ void add_sync(App& app) {
   cmd->callback([&app, cmd, flags, options, locked, frozen, reinstall] {
     flags->update_given = cmd->count("--update") > 0;
     app.action = [&app, flags, options, locked, frozen, reinstall]() -> Result<int> {
-      TerminalReporter reporter(app.global);
+      TerminalReporter terminal(app.global);
+      auto& reporter = command_reporter(app, terminal);
       auto context = WHARF_TRY(project_context(app.global, reporter));
       options->lock = to_lock_options(*flags);
       options->mode = *frozen   ? ops::LockMode::Frozen
                       : *locked ? ops::LockMode::Locked
                                 : ops::LockMode::Auto;
       options->reinstall = {reinstall->begin(), reinstall->end()};
-      WHARF_TRY(ops::sync(context, *options));
+      auto result = WHARF_TRY(ops::sync(context, *options));
+      if (app.global.json) {
+        Json document;
+        document["lock_changed"] = result.lock_changed;
+        document["environment_changed"] = result.environment_changed;
+        document.update(app.json_reporter->document());
+        print_json(document);
+      }
       return 0;
     };
   });

@@ -147,6 +147,16 @@ Result<void> describe_locked_direct(const Context& context, LockedEnvironment::E
 Result<void> fetch_direct_packages(const Context& context,
                                    const std::vector<LockedEnvironment::Entry>& locked,
                                    install::Request& request, store::Store& store);
+// The same, with the reason for each change when `reporter` is an
+// ExplainingReporter: why a package was added, changed or removed, judged
+// from the manifest, the options of this lock and the registries' indexes.
+struct ChangeCauses {
+  const manifest::Manifest& manifest;
+  RegistrySet& registries;
+  const LockOptions& options;
+};
+void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
+                         const lockfile::Lockfile& after, const ChangeCauses& causes);
 
 // "12 ms", "1.3 s"
 std::string format_duration(std::chrono::steady_clock::duration elapsed);

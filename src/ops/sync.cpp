@@ -50,6 +50,7 @@ struct LockStep {
   lockfile::Lockfile lock;
   bool changed = false;
   bool resolved = false;
+  std::string why;  // when resolved: why the lock was stale ("dependencies changed", "--update")
 };
 
 Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest& manifest,
@@ -67,7 +68,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
     }
   }
 
-  if (fresh && !update_asked) return LockStep{std::move(*existing), false, false};
+  if (fresh && !update_asked) return LockStep{std::move(*existing), false, false, {}};
   if (options.check) {
     if (!existing)
       return fail("wharf.lock does not exist", "run `wharf lock` and commit wharf.lock");
@@ -88,16 +89,22 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
 
   if (mode == LockMode::Locked && changed) {
     // Report what would change, then refuse.
-    report_lock_changes(reporter, existing ? &*existing : nullptr, lock);
+    report_lock_changes(reporter, existing ? &*existing : nullptr, lock,
+                        ChangeCauses{manifest, registries, options});
     std::string why = !existing ? "wharf.lock does not exist"
                                 : "wharf.lock is out of date (" + freshness->reason + ")";
     return fail(why + ", and --locked forbids updating it",
                 "run `wharf lock` and commit wharf.lock, or drop --locked");
   }
-  if (changed) report_lock_changes(reporter, existing ? &*existing : nullptr, lock);
+  if (changed)
+    report_lock_changes(reporter, existing ? &*existing : nullptr, lock,
+                        ChangeCauses{manifest, registries, options});
   if (changed && !options.dry_run)
     WHARF_TRY_VOID(lockfile::save(lock_path_of(context.project_dir), lock));
-  return LockStep{std::move(lock), changed, true};
+  std::string why = !existing ? "wharf.lock does not exist"
+                    : fresh   ? "--update"
+                              : freshness->reason;
+  return LockStep{std::move(lock), changed, true, std::move(why)};
 }
 
 Result<std::vector<std::string>> chosen_environments(const manifest::Manifest* manifest,
@@ -262,6 +269,10 @@ Result<LockResult> lock(const Context& context, const LockOptions& options) {
   auto manifest = WHARF_TRY(manifest::load_manifest(context.project_dir / "wharf.yaml"));
   auto step = WHARF_TRY(ensure_locked(context, manifest, options, LockMode::Auto));
   if (!step.resolved) context.reporter->step("Locked", "wharf.lock is up to date");
+  if (step.resolved && options.dry_run && !options.check)
+    context.reporter->step(
+        "Would", step.changed ? "rewrite wharf.lock (" + step.why + "); dry run, nothing written"
+                              : "leave wharf.lock as it is (dry run)");
   return LockResult{step.changed, step.resolved, step.lock.packages.size()};
 }
 

@@ -11,6 +11,10 @@ validates each file by its name:
   wharf-package.yaml  -> schemas/package.schema.json
   registry.yaml       -> schemas/registry.schema.json
   index/*.yaml        -> schemas/registry-index.schema.json
+  golden/<cmd>*.json  -> schemas/output-<cmd>.schema.json (--json outputs;
+                         <cmd> is lock, sync, tree, why, outdated or error)
+
+Without DIR it walks examples/ and tests/golden/.
 
 Before that it checks the schemas themselves and runs self-tests: small valid
 and invalid documents written to a temporary folder, each of which must be
@@ -37,7 +41,16 @@ SCHEMAS = {
     "package": "package.schema.json",
     "registry": "registry.schema.json",
     "registry-index": "registry-index.schema.json",
+    "output-lock": "output-lock.schema.json",
+    "output-sync": "output-sync.schema.json",
+    "output-tree": "output-tree.schema.json",
+    "output-why": "output-why.schema.json",
+    "output-outdated": "output-outdated.schema.json",
+    "output-error": "output-error.schema.json",
 }
+# `--json` outputs kept as golden files: tests/golden/<command>[-more].json,
+# e.g. tree-invert.json -> output-tree, error-why.json -> output-error.
+OUTPUT_PREFIXES = ("lock", "sync", "tree", "why", "outdated", "error")
 
 
 class WharfLoader(yaml.SafeLoader):
@@ -76,6 +89,10 @@ def kind_of(path):
         return "registry"
     if name.endswith(".yaml") and os.path.basename(os.path.dirname(path)) == "index":
         return "registry-index"
+    if name.endswith(".json") and os.path.basename(os.path.dirname(path)) == "golden":
+        prefix = name[: -len(".json")].split("-")[0]
+        if prefix in OUTPUT_PREFIXES:
+            return "output-" + prefix
     return None
 
 
@@ -117,8 +134,11 @@ def validate_file(validators, path, kind=None):
     kind = kind or kind_of(path)
     try:
         with open(path, encoding="utf-8") as f:
-            document = yaml.load(f, Loader=WharfLoader)
-    except (OSError, yaml.YAMLError) as e:
+            if path.endswith(".json"):
+                document = json.load(f)
+            else:
+                document = yaml.load(f, Loader=WharfLoader)
+    except (OSError, yaml.YAMLError, json.JSONDecodeError) as e:
         return [f"{path}: cannot read: {e}"]
     if document is None:
         document = {}
@@ -250,12 +270,59 @@ packages:
     ("lockfile", "format: 1\ninputs: { hash: '' }\nextra: 1\n", False),
 ]
 
+CHANGE = '{"kind": "added", "name": "zlib", "old": null, "new": "1.3.1", "reason": "new dependency of demo"}'
+STEP = '{"verb": "Resolved", "detail": "2 packages in 1 ms"}'
+NODE = ('{"name": "%s", "version": %s, "project": %s, "repeated": false, "truncated": false, '
+        '"dependencies": [%s]}')
+LEAF = NODE % ("base", '"1.0.0"', "false", "")
+TREE = ('{"project": "demo", "environment": "default", "platform": "linux-x86_64", "invert": null, '
+        '"depth": null, "tree": %s, "warnings": []}')
+WHY = ('{"project": "demo", "environment": "default", "platform": "linux-x86_64", "package": "base", '
+       '"version": "1.0.0", "paths": [%s], "truncated": false, "warnings": []}')
+PATH = ('[{"name": "demo", "version": null, "constraint": null}, '
+        '{"name": "base", "version": "1.0.0", "constraint": "^1"}]')
+OUTDATED = ('{"project": "demo", "platform": "linux-x86_64", "packages": [{"name": "core", "locked": "1.1.0", '
+            '"allowed": %s, "latest": "2.0.0", "direct": false, "outdated": true}], "up_to_date": false, '
+            '"warnings": []}')
+SELF_TESTS += [
+    ("output-lock", '{"lock_changed": true, "resolved": true, "dry_run": false, "package_count": 1, '
+     '"changes": [%s], "steps": [%s], "warnings": []}' % (CHANGE, STEP), True),
+    ("output-lock", '{"lock_changed": true, "resolved": true, "dry_run": false, "package_count": 1, '
+     '"changes": [{"kind": "added", "name": "zlib", "old": "1.0", "new": "1.3.1", "reason": null}], '
+     '"steps": [], "warnings": []}', False),  # an added package has no old version
+    ("output-lock", '{"lock_changed": true, "changes": [], "steps": [], "warnings": []}', False),
+    ("output-sync", '{"lock_changed": false, "environment_changed": true, "changes": [], "steps": [%s], '
+     '"warnings": ["w"]}' % STEP, True),
+    ("output-sync", '{"lock_changed": false, "environment_changed": true, "changes": [], "steps": [{"verb": "x"}], '
+     '"warnings": []}', False),
+    ("output-tree", TREE % (NODE % ("demo", "null", "true", LEAF)), True),
+    ("output-tree", TREE % (NODE % ("demo", "null", "true", LEAF)).replace('"repeated": false', '"repeated": true', 1),
+     False),  # a repeated node lists no dependencies
+    ("output-tree", TREE % '{"name": "demo"}', False),
+    ("output-why", WHY % PATH, True),
+    ("output-why", WHY % "", False),  # at least one path
+    ("output-why", WHY % '[{"name": "demo", "version": null, "constraint": null}]', False),
+    ("output-outdated", OUTDATED % '"1.2.0"', True),
+    ("output-outdated", OUTDATED % "null", True),
+    ("output-outdated", OUTDATED % "1", False),
+    ("output-error", '{"error": {"message": "m", "hint": null, "details": {"tree": []}}, "changes": [], '
+     '"steps": [], "warnings": []}', True),
+    ("output-error", '{"error": {"message": "m"}}', False),
+    ("output-error", '{"error": {"message": "m", "hint": null, "details": null}, "extra": 1}', False),
+]
+
 FILE_NAMES = {
     "manifest": "wharf.yaml",
     "lockfile": "wharf.lock",
     "package": "wharf-package.yaml",
     "registry": "registry.yaml",
     "registry-index": os.path.join("index", "hello.yaml"),
+    "output-lock": os.path.join("golden", "lock-dry-run.json"),
+    "output-sync": os.path.join("golden", "sync.json"),
+    "output-tree": os.path.join("golden", "tree-invert.json"),
+    "output-why": os.path.join("golden", "why.json"),
+    "output-outdated": os.path.join("golden", "outdated.json"),
+    "output-error": os.path.join("golden", "error-why.json"),
 }
 
 
@@ -294,12 +361,12 @@ def main(argv):
     print(f"self-tests: {len(SELF_TESTS) - len(failures)}/{len(SELF_TESTS)} ok" if not failures
           else f"self-tests: {len(failures)} failure(s)")
 
-    dirs = argv[1:] or [os.path.join(ROOT, "examples")]
+    dirs = argv[1:] or [os.path.join(ROOT, "examples"), os.path.join(ROOT, "tests", "golden")]
     total, errors = 0, []
     for directory in dirs:
         if not os.path.isdir(directory):
-            if directory == os.path.join(ROOT, "examples") and len(argv) == 1:
-                continue  # no examples yet
+            if len(argv) == 1:
+                continue  # no examples (or goldens) yet
             errors.append(f"{directory}: not a folder")
             continue
         checked, found = walk(validators, directory)

@@ -146,3 +146,104 @@ Result<CacheReport> cache_prune(const std::filesystem::path& cache_dir,
                                 std::chrono::seconds max_age);
 
 }  // namespace wharf::ops
+
+namespace wharf::ops {
+
+// `wharf tree`, `wharf why`, `wharf outdated`: looking at a locked environment.
+//
+// All three read wharf.lock (Failure when there is none: "run `wharf lock`")
+// and wharf.yaml (for the project's direct dependencies and their
+// constraints). A stale lock is shown as it is, with a warning through the
+// reporter. The platform is the current one unless `platform` names another
+// locked one (Input error otherwise, with the locked platforms as the hint);
+// an unknown environment is an Input error with "did you mean".
+
+struct InspectOptions {
+  std::string environment = "default";
+  std::string platform;  // empty: the current platform
+};
+
+// One node of a dependency tree. The root is the project (version empty) in
+// a normal tree, or the inverted package in `--invert`.
+struct TreeNode {
+  std::string name;
+  std::string version;  // the project's own version may be empty
+  bool is_project = false;
+  bool repeated = false;           // shown before with its dependencies: children elided ("(*)")
+  bool truncated = false;          // has dependencies that --depth cut off
+  std::vector<TreeNode> children;  // sorted by name
+};
+
+struct TreeOptions {
+  InspectOptions inspect;
+  int depth = -1;      // levels below the root to show; -1: all
+  std::string invert;  // non-empty: who depends on this package, up to the project
+};
+
+struct Tree {
+  std::string project;
+  std::string environment;
+  std::string platform;
+  TreeNode root;
+};
+
+Result<Tree> tree(const Context& context, const TreeOptions& options);
+
+// One step of a path from the project to a package: the package and the
+// constraint its parent put on it (empty for the project; empty when the
+// registry's index cannot be read).
+struct PathStep {
+  std::string name;
+  std::string version;
+  std::string constraint;
+};
+
+struct WhyReport {
+  std::string project;
+  std::string environment;
+  std::string platform;
+  std::string package;
+  std::string version;
+  std::vector<std::vector<PathStep>> paths;  // each starts with the project
+  bool truncated = false;                    // more paths than kMaxWhyPaths exist
+};
+inline constexpr std::size_t kMaxWhyPaths = 100;
+
+// Every path from the project to `name`; Input error with "did you mean" (or
+// "it is in environment X") when `name` is not in the environment.
+Result<WhyReport> why(const Context& context, const std::string& name,
+                      const InspectOptions& options);
+
+struct OutdatedPackage {
+  std::string name;
+  std::string locked;   // the version in wharf.lock
+  std::string allowed;  // what `wharf lock --update` would pick (empty: it would be dropped)
+  std::string latest;   // the newest non-yanked release with an artifact for the platform
+  bool direct = false;  // a dependency wharf.yaml names
+  bool outdated() const { return locked != allowed || locked != latest; }
+};
+
+struct OutdatedReport {
+  std::string project;
+  std::string platform;
+  std::vector<OutdatedPackage> packages;  // every locked package on the platform, by name
+};
+
+// Solves the manifest as `wharf lock --update` would (writing nothing) and
+// reads each package's index from its registry.
+Result<OutdatedReport> outdated(const Context& context, const InspectOptions& options);
+
+// Reporter extension: a change with the reason for it ("new dependency of
+// demo", "--update", "constraint changed in wharf.yaml", "no longer
+// required"). The default forwards to change() without the reason.
+class ExplainingReporter : public Reporter {
+ public:
+  virtual void explained_change(ChangeKind kind, std::string_view name,
+                                std::string_view old_version, std::string_view new_version,
+                                std::string_view reason) {
+    (void)reason;
+    change(kind, name, old_version, new_version);
+  }
+};
+
+}  // namespace wharf::ops
