@@ -3,8 +3,10 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "progress.hpp"
 #include "wharf/ops/ops.hpp"
 #include "wharf/util/term.hpp"
 
@@ -29,10 +31,14 @@ class TerminalReporter final : public ops::Reporter {
               std::string_view new_version) override;
   void warning(std::string_view message) override;
   void detail(std::string_view message) override;
+  // Progress bars on a terminal only; nothing in a pipe, with -q or --json.
+  void progress(const ops::TransferProgress& event) override;
 
  private:
+  void clear_progress();
   const GlobalOptions& m_options;
   Style m_style;
+  std::unique_ptr<ProgressBoard> m_board;  // null when progress is not shown
 };
 
 // A command body: returns the exit code, or an error for main to print.

@@ -19,8 +19,11 @@ namespace wharf::ops {
 // The registries a manifest declares, opened lazily and looked up by name or URL.
 class RegistrySet {
  public:
-  RegistrySet(std::filesystem::path manifest_root, std::vector<manifest::RegistryDecl> decls)
-      : m_root(std::move(manifest_root)), m_decls(std::move(decls)) {}
+  RegistrySet(std::filesystem::path manifest_root, std::vector<manifest::RegistryDecl> decls,
+              source::RegistryOptions options = {})
+      : m_root(std::move(manifest_root)),
+        m_decls(std::move(decls)),
+        m_options(std::move(options)) {}
   const std::vector<manifest::RegistryDecl>& decls() const { return m_decls; }
   Result<source::Registry*> by_name(const std::string& name);
   // For lockfile entries: the registry with this URL (opened even when the
@@ -30,6 +33,7 @@ class RegistrySet {
  private:
   std::filesystem::path m_root;
   std::vector<manifest::RegistryDecl> m_decls;
+  source::RegistryOptions m_options;
   std::map<std::string, std::unique_ptr<source::Registry>> m_open;  // by URL
 };
 
@@ -61,7 +65,14 @@ struct LockedEnvironment {
 Result<LockedEnvironment> locked_environment(const Context& context, const lockfile::Lockfile& lock,
                                              const std::string& env, const store::Store& store);
 
+// What registries opened for this operation may use: the cache, --offline, -j.
+source::RegistryOptions registry_options(const Context& context);
+
 // "12 ms", "1.3 s"
 std::string format_duration(std::chrono::steady_clock::duration elapsed);
+// "812 B", "3.4 KiB", "24.5 MiB"
+std::string format_bytes(double bytes);
+// "3 packages", "1 package"
+std::string plural(std::size_t n, const char* word);
 
 }  // namespace wharf::ops

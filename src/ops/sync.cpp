@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <set>
 
+#include "fetch.hpp"
 #include "internal.hpp"
 #include "wharf/install/installer.hpp"
 #include "wharf/store/store.hpp"
@@ -23,8 +24,12 @@ Result<source::Registry*> RegistrySet::by_url(const std::string& url) {
   std::string name = url;
   for (const auto& decl : m_decls)
     if (decl.url == url) name = decl.name;
-  auto registry = WHARF_TRY(source::open_registry(name, url, m_root));
+  auto registry = WHARF_TRY(source::open_registry(name, url, m_root, m_options));
   return m_open.emplace(url, std::move(registry)).first->second.get();
+}
+
+source::RegistryOptions registry_options(const Context& context) {
+  return source::RegistryOptions{context.cache_dir, context.offline, context.jobs};
 }
 
 namespace {
@@ -66,7 +71,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   }
 
   auto start = Clock::now();
-  RegistrySet registries(manifest.root, manifest.registries);
+  RegistrySet registries(manifest.root, manifest.registries, registry_options(context));
   auto lock =
       WHARF_TRY(resolve_lockfile(manifest, registries, existing ? &*existing : nullptr, options));
   std::string bytes = lockfile::serialize(lock);
@@ -128,32 +133,34 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
   if (!options.repair && options.reinstall.empty() && WHARF_TRY(install::is_up_to_date(request)))
     return false;
 
-  // Make sure every tree is in the cache: verify and unpack what is missing.
+  // Make sure every tree is in the cache: fetch, verify and unpack what is missing.
   auto start = Clock::now();
-  std::size_t fetched = 0;
-  for (std::size_t i = 0; i < wanted.size(); ++i) {
-    const auto& w = wanted[i];
-    std::error_code ec;
-    if (fs::exists(request.packages[i].tree, ec)) continue;
+  std::vector<TreeJob> jobs;
+  for (const auto& w : wanted) {
     auto* registry = WHARF_TRY(registries.by_url(w.package->source.location));
-    std::string label = w.package->name + " " + w.package->version.to_string();
-    fs::path archive;
-    if (store.has_download(w.artifact->sha256)) {
-      archive = store.download_path(w.artifact->sha256);
-    } else {
-      fs::path location = registry->artifact_location(w.artifact->url);
-      if (!fs::exists(location, ec))
-        return fail("artifact of " + label + " is missing: " + location.string(),
-                    "the registry " + registry->describe() +
-                        " no longer has it; run `wharf lock --update " + w.package->name + "`");
-      archive = WHARF_TRY(store.import_file(location, w.artifact->sha256, label));
-      ++fetched;
-    }
-    request.packages[i].tree = WHARF_TRY(store.unpack(w.artifact->sha256, archive));
+    TreeJob job;
+    job.package = w.package->name;
+    job.label = w.package->name + " " + w.package->version.to_string();
+    job.artifact.location = registry->artifact_location(w.artifact->url);
+    job.artifact.sha256 = w.artifact->sha256;
+    job.artifact.size = w.artifact->size;
+    job.artifact.auth_name = registry->credentials_for(job.artifact.location);
+    job.artifact.origin = registry->describe();
+    jobs.push_back(std::move(job));
   }
-  if (fetched > 0)
-    reporter.step("Fetched", std::to_string(fetched) + " package" + (fetched == 1 ? "" : "s") +
-                                 " in " + format_duration(Clock::now() - start));
+  auto fetched = WHARF_TRY(fetch_trees(context, store, jobs));
+  for (std::size_t i = 0; i < jobs.size(); ++i) request.packages[i].tree = jobs[i].tree;
+  if (fetched.fetched > 0) {
+    auto elapsed = Clock::now() - start;
+    std::string detail = plural(fetched.fetched, "package") + " in " + format_duration(elapsed);
+    if (fetched.downloaded > 0) {
+      double seconds = std::chrono::duration<double>(elapsed).count();
+      detail += " (" + plural(fetched.downloaded, "download") + ", " +
+                format_bytes(static_cast<double>(fetched.bytes)) + " at " +
+                format_bytes(static_cast<double>(fetched.bytes) / std::max(seconds, 1e-6)) + "/s)";
+    }
+    reporter.step("Fetched", detail);
+  }
 
   start = Clock::now();
   auto report = WHARF_TRY(install::apply(request));
@@ -249,7 +256,7 @@ Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
 
   std::vector<manifest::RegistryDecl> decls;
   if (manifest) decls = manifest->registries;
-  RegistrySet registries(context.project_dir, decls);
+  RegistrySet registries(context.project_dir, decls, registry_options(context));
   auto store = WHARF_TRY(store::Store::open(context.cache_dir));
   for (const auto& env : envs) {
     bool changed = WHARF_TRY(

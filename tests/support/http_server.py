@@ -10,6 +10,7 @@ and `Range: bytes=N-` (honouring If-Range) with 206.
 
 Control endpoints (never counted, never faulted):
   GET  /__stats                      {"counts": {path: n}, "last_headers": {path: {...}},
+                                      "last_status": {path: status},
                                       "max_in_flight": n}  (most requests served at once)
   POST /__fault?path=/x&mode=MODE    set (or with mode=none clear) the fault of a path
   POST /__reset                      forget counts and faults
@@ -57,6 +58,7 @@ IDLE_TIMEOUT_SECONDS = 30.0
 _lock = threading.Lock()
 _counts = {}
 _last_headers = {}
+_last_status = {}
 _faults = {}  # path -> {"name": str, "arg": str|None, "remaining": int|None}
 _stopping = threading.Event()
 _in_flight = 0
@@ -127,9 +129,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _record(self, path):
+        self._counted_path = path
         with _lock:
             _counts[path] = _counts.get(path, 0) + 1
             _last_headers[path] = {k: v for k, v in self.headers.items()}
+
+    def send_response(self, code, message=None):
+        path = getattr(self, "_counted_path", None)
+        if path is not None:
+            with _lock:
+                _last_status[path] = code
+        super().send_response(code, message)
 
     # -- control endpoints -------------------------------------------------
     def _control(self, path, query):
@@ -137,7 +147,12 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/__stats":
             with _lock:
                 body = json.dumps(
-                    {"counts": _counts, "last_headers": _last_headers, "max_in_flight": _max_in_flight}
+                    {
+                        "counts": _counts,
+                        "last_headers": _last_headers,
+                        "last_status": _last_status,
+                        "max_in_flight": _max_in_flight,
+                    }
                 ).encode()
             self._send_simple(200, body, {"Content-Type": "application/json"})
             return True
@@ -154,6 +169,7 @@ class Handler(BaseHTTPRequestHandler):
                 _max_in_flight = 0
                 _counts.clear()
                 _last_headers.clear()
+                _last_status.clear()
                 _faults.clear()
             self._send_simple(200, b"ok\n")
             return True
@@ -171,6 +187,7 @@ class Handler(BaseHTTPRequestHandler):
         return candidate
 
     def _serve(self):
+        self._counted_path = None
         path, query = self._split_target()
         if path.startswith("/__") and self._control(path, query):
             return

@@ -66,6 +66,12 @@ class Store {
   Result<std::filesystem::path> commit_download(const std::filesystem::path& temp_file,
                                                 std::string_view expected_sha256,
                                                 std::string_view label);
+  // The same without reading the file again, for a temp_dir() file whose
+  // sha256 the caller has already checked while writing it (net::Client
+  // hashes downloads as they stream). Never call it with an unverified file.
+  Result<std::filesystem::path> adopt_verified_download(const std::filesystem::path& temp_file,
+                                                        std::string_view sha256,
+                                                        std::string_view label);
   // Copies a local file in (file: registries), verifying it the same way. When
   // the download is already stored, returns it without reading `file`.
   Result<std::filesystem::path> import_file(const std::filesystem::path& file,
@@ -116,6 +122,9 @@ class Store {
 
  private:
   explicit Store(std::filesystem::path root) : m_root(std::move(root)) {}
+  Result<std::filesystem::path> move_into_downloads(const std::filesystem::path& temp_file,
+                                                    std::string_view sha256,
+                                                    std::string_view label);
   Result<std::filesystem::path> commit_tree(const std::string& id,
                                             const std::filesystem::path& staging);
   std::filesystem::path m_root;
