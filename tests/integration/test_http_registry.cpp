@@ -247,3 +247,50 @@ TEST_CASE("-j and -q: one transfer at a time, nothing printed", "[integration][h
   CHECK(quiet.err.empty());
   CHECK(server.stats()["max_in_flight"] == 1);
 }
+
+TEST_CASE("WHARF_AUTH_<NAME> reaches the registry and nothing else", "[integration][http]") {
+  Sandbox box;
+  make_registry(box);
+  TestHttpServer server(box.path("registry"));
+  write_http_project(box, server);
+  for (const std::string& path : std::vector<std::string>{
+           "/registry.yaml", "/index/hello.yaml", "/index/libgreet.yaml", kHello, kLibgreet})
+    server.set_fault(path, "require-auth:Bearer s3cret-token");
+
+  auto refused = run(box, {"sync"});
+  require_exit(refused, 1);
+  CHECK(refused.err.find("401") != std::string::npos);
+  CHECK(refused.err.find("WHARF_AUTH_MAIN") != std::string::npos);
+
+  auto env = kNoProxy;
+  env["WHARF_AUTH_MAIN"] = "Bearer s3cret-token";
+  auto synced = box.wharf({"sync", "-v"}, "project", env);
+  require_exit(synced, 0);
+  CHECK(synced.err.find("s3cret") == std::string::npos);
+  CHECK(synced.out.find("s3cret") == std::string::npos);
+  CHECK(box.read("project/wharf.lock").find("s3cret") == std::string::npos);
+  CHECK(server.last_header(kHello, "Authorization") == "Bearer s3cret-token");
+}
+
+TEST_CASE("index files are fetched in parallel, each once", "[integration][http]") {
+  Sandbox box;
+  std::string deps;
+  for (int i = 0; i < 6; ++i) {
+    PackageSpec leaf{"leaf" + std::to_string(i), "1.0.0"};
+    leaf.files["share/leaf" + std::to_string(i)] = "leaf\n";
+    box.add_package(leaf);
+    deps += "  leaf" + std::to_string(i) + ": \"*\"\n";
+  }
+  box.index();
+  TestHttpServer server(box.path("registry"));
+  // Slow index files make any serial fetching show up as one request at a time.
+  for (int i = 0; i < 6; ++i)
+    server.set_fault("/index/leaf" + std::to_string(i) + ".yaml", "delay:300");
+  box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " +
+                                      server.url("/") + "\ndependencies:\n" + deps);
+  require_exit(run(box, {"lock"}), 0);
+  auto stats = server.stats();
+  CHECK(stats["max_in_flight"].get<int>() >= 2);
+  for (int i = 0; i < 6; ++i)
+    CHECK(stats["counts"]["/index/leaf" + std::to_string(i) + ".yaml"] == 1);
+}
