@@ -1,11 +1,14 @@
 // The real wharf binary against a registry served over HTTP by
 // tests/support/http_server.py (with its fault modes).
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <set>
 
 #include "support/harness.hpp"
 #include "support/http_server.hpp"
 #include "wharf/util/hash.hpp"
+#include "wharf/util/process.hpp"
 
 using namespace wharf;
 using namespace wharf::test;
@@ -293,4 +296,51 @@ TEST_CASE("index files are fetched in parallel, each once", "[integration][http]
   CHECK(stats["max_in_flight"].get<int>() >= 2);
   for (int i = 0; i < 6; ++i)
     CHECK(stats["counts"]["/index/leaf" + std::to_string(i) + ".yaml"] == 1);
+}
+
+TEST_CASE("on a terminal, downloads draw progress lines and a summary", "[integration][http]") {
+  if (::access("/usr/bin/script", X_OK) != 0) {
+    WARN("script(1) from util-linux is missing: cannot give wharf a terminal");
+    return;
+  }
+  Sandbox box;
+  make_registry(box);
+  TestHttpServer server(box.path("registry"));
+  write_http_project(box, server);
+  require_exit(run(box, {"lock"}), 0);
+  // Bytes arrive over 1.5 s, so the transfer is seen in progress.
+  server.set_fault(kHello, "trickle:1500");
+
+  auto on_terminal = [&](const std::string& args) {
+    auto vars = current_environment();
+    for (const auto& [k, v] : kNoProxy) vars[k] = v;
+    vars["WHARF_CACHE_DIR"] = box.cache().string();
+    vars["NO_COLOR"] = "1";
+    ProcessOptions options;
+    options.cwd = box.path("project");
+    options.env = vars;
+    // script(1) runs the command on a new pseudo-terminal and copies what it
+    // prints to our stdout; -e passes the exit code on.
+    auto result = run_process({"/usr/bin/script", "-qefc",
+                               std::string("exec '") + WHARF_BINARY + "' " + args, "/dev/null"},
+                              options);
+    REQUIRE(result);
+    INFO(result->out << result->err);
+    REQUIRE(result->exit_code == 0);
+    return result->out;
+  };
+
+  auto shown = on_terminal("sync");
+  CHECK(shown.find("hello 1.2.0") != std::string::npos);
+  CHECK(shown.find(" [") != std::string::npos);       // a bar
+  CHECK(shown.find("F\x1b[J") != std::string::npos);  // redrawn in place (up N lines, erase)
+  CHECK(shown.find("Fetched 2 packages") != std::string::npos);
+  CHECK(shown.find("2 downloads") != std::string::npos);
+
+  require_exit(run(box, {"cache", "clean"}), 0);
+  fs::remove_all(box.path("project/.wharf"));
+  auto quiet = on_terminal("-q sync");
+  CHECK(quiet.find("hello 1.2.0") == std::string::npos);
+  CHECK(quiet.find('\x1b') == std::string::npos);
+  CHECK(quiet.find("Fetched") == std::string::npos);
 }

@@ -28,6 +28,8 @@ Other modes (ARG is a value, applied to every request):
   gzip           the body is sent with Content-Encoding: gzip when accepted
   redirect:URL   302 to URL
   delay:MS       wait MS milliseconds before answering (to make transfers overlap)
+  trickle:MS     send the body in 10 pieces spread over MS milliseconds (a transfer
+                 that is visibly in progress)
 
 --faults FILE.json holds {"/path": "mode", ...} applied at start.
 
@@ -65,7 +67,7 @@ _in_flight = 0
 _max_in_flight = 0
 
 COUNTED_MODES = {"drop-halfway", "fail-500", "fail-429", "stall", "wrong-bytes", "reset"}
-VALUE_MODES = {"require-auth", "gzip", "redirect", "delay"}
+VALUE_MODES = {"require-auth", "gzip", "redirect", "delay", "trickle"}
 
 
 def parse_fault(mode):
@@ -270,6 +272,14 @@ class Handler(BaseHTTPRequestHandler):
             while time.monotonic() < deadline and not _stopping.is_set():
                 time.sleep(0.1)
             self.close_connection = True
+            return
+        if name == "trickle":
+            pause = min(int(fault["arg"] or "0"), 10000) / 1000.0 / 10
+            step = max(1, (len(data) + 9) // 10)
+            for at in range(0, len(data), step):
+                self.wfile.write(data[at : at + step])
+                self.wfile.flush()
+                time.sleep(pause)
             return
         self.wfile.write(data)
 
