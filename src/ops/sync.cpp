@@ -136,16 +136,21 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
   // Make sure every tree is in the cache: fetch, verify and unpack what is missing.
   auto start = Clock::now();
   std::vector<TreeJob> jobs;
-  for (const auto& w : wanted) {
-    auto* registry = WHARF_TRY(registries.by_url(w.package->source.location));
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const auto& w = wanted[i];
     TreeJob job;
     job.package = w.package->name;
     job.label = w.package->name + " " + w.package->version.to_string();
-    job.artifact.location = registry->artifact_location(w.artifact->url);
     job.artifact.sha256 = w.artifact->sha256;
     job.artifact.size = w.artifact->size;
-    job.artifact.auth_name = registry->credentials_for(job.artifact.location);
-    job.artifact.origin = registry->describe();
+    std::error_code ec;
+    // A cached tree needs no source: its registry is not even opened.
+    if (!fs::exists(request.packages[i].tree, ec)) {
+      auto* registry = WHARF_TRY(registries.by_url(w.package->source.location));
+      job.artifact.location = registry->artifact_location(w.artifact->url);
+      job.artifact.auth_name = registry->credentials_for(job.artifact.location);
+      job.artifact.origin = registry->describe();
+    }
     jobs.push_back(std::move(job));
   }
   auto fetched = WHARF_TRY(fetch_trees(context, store, jobs));

@@ -201,7 +201,7 @@ class HttpRegistry final : public Registry {
     for (const auto& p : packages)
       if (!m_results.count(p) && manifest::is_valid_package_name(p) && queued.insert(p).second)
         wave.push_back(p);
-    while (!wave.empty()) {
+    while (!wave.empty() && !m_root_error) {
       fetch_wave(wave);
       std::vector<std::string> next;
       for (const auto& p : wave) {

@@ -186,6 +186,7 @@ TEST_CASE("wrong bytes from an HTTP registry fail the sync and change nothing",
   CHECK(stored_files(box).count(hello_sha) == 0);
   CHECK(stored_files(box).count(sha256_hex(wrong)) == 0);
   CHECK_FALSE(fs::exists(box.cache() / "trees" / hello_sha));
+  CHECK(fs::is_empty(box.cache() / "tmp"));  // no half-made download left behind
   CHECK(box.read("project/wharf.lock") == lock_before);
   CHECK_FALSE(box.exists("project/.wharf/envs/default"));
 
@@ -343,4 +344,20 @@ TEST_CASE("on a terminal, downloads draw progress lines and a summary", "[integr
   CHECK(quiet.find("hello 1.2.0") == std::string::npos);
   CHECK(quiet.find('\x1b') == std::string::npos);
   CHECK(quiet.find("Fetched") == std::string::npos);
+}
+
+TEST_CASE("an HTTP registry URL without registry.yaml is named in the error",
+          "[integration][http]") {
+  Sandbox box;
+  make_registry(box);
+  TestHttpServer server(box.path("registry"));
+  box.write("project/wharf.yaml",
+            "name: demo\nregistries:\n  - name: main\n    url: " + server.url("/not-here") +
+                "\ndependencies:\n  hello: \"^1\"\n");
+  auto synced = run(box, {"sync"});
+  require_exit(synced, 1);
+  CHECK(synced.err.find(server.url("/not-here/registry.yaml") + " does not exist") !=
+        std::string::npos);
+  CHECK(synced.err.find("registry `main`") != std::string::npos);
+  CHECK_FALSE(box.exists("project/wharf.lock"));
 }
