@@ -196,7 +196,7 @@ TEST_CASE("wrong bytes from an HTTP registry fail the sync and change nothing",
   CHECK(stored_files(box).count(hello_sha) == 1);
 }
 
-TEST_CASE("--offline uses the cache and names what it lacks", "[integration][http]") {
+TEST_CASE("offline mode uses the cache and names what it lacks", "[integration][http]") {
   Sandbox box;
   make_registry(box);
   TestHttpServer server(box.path("registry"));
@@ -241,7 +241,7 @@ TEST_CASE("--offline uses the cache and names what it lacks", "[integration][htt
   }
 }
 
-TEST_CASE("-j and -q: one transfer at a time, nothing printed", "[integration][http]") {
+TEST_CASE("with -j 1 and -q: one transfer at a time, nothing printed", "[integration][http]") {
   Sandbox box;
   make_registry(box);
   TestHttpServer server(box.path("registry"));
