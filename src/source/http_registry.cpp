@@ -26,6 +26,7 @@
 // unconditional request. Offline, only this cache is read.
 #include "http_registry.hpp"
 
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <set>
@@ -71,6 +72,27 @@ std::optional<Meta> parse_meta(const std::string& text) {
   return meta;
 }
 
+// Writes `path` through a temporary sibling and a rename, without fsync: the
+// index cache is only a cache (load() drops a body its metadata does not
+// vouch for), and hundreds of fsyncs would cost more than the downloads.
+Result<void> replace_file(const fs::path& path, std::string_view content) {
+  fs::path temp = unique_sibling(path, "tmp");
+  {
+    std::FILE* file = std::fopen(temp.c_str(), "wb");
+    bool ok =
+        file != nullptr && std::fwrite(content.data(), 1, content.size(), file) == content.size();
+    if (file != nullptr && std::fclose(file) != 0) ok = false;
+    std::error_code ec;
+    if (ok) fs::rename(temp, path, ec);
+    if (!ok || ec) {
+      fs::remove(temp, ec);
+      return fail("cannot write " + path.string(),
+                  "check the free space and permissions of the cache folder");
+    }
+  }
+  return {};
+}
+
 // Header values end up in a line-based file: keep them on one line.
 std::string one_line(std::string value) {
   std::erase_if(value, [](char c) { return c == '\n' || c == '\r'; });
@@ -81,16 +103,17 @@ std::string one_line(std::string value) {
 struct CachedFile {
   fs::path body, meta;
 
-  // The cached body and its validators, when the pair is consistent.
+  // The cached body and its validators, only when the metadata vouches for
+  // the body (anything else counts as not cached).
   std::optional<std::pair<std::string, Meta>> load() const {
     std::error_code ec;
     if (!fs::exists(body, ec)) return std::nullopt;
     auto text = read_file(body);
     if (!text) return std::nullopt;
     auto meta_text = read_file(this->meta);
-    if (!meta_text) return std::pair{std::move(*text), Meta{}};
+    if (!meta_text) return std::nullopt;
     auto parsed = parse_meta(*meta_text);
-    if (!parsed || parsed->sha256 != sha256_hex(*text)) return std::pair{std::move(*text), Meta{}};
+    if (!parsed || parsed->sha256 != sha256_hex(*text)) return std::nullopt;
     return std::pair{std::move(*text), std::move(*parsed)};
   }
 
@@ -105,7 +128,7 @@ struct CachedFile {
     std::string text = std::string(kMetaHeader) + "\nsha256 " + response.sha256 + "\netag " +
                        one_line(response.etag) + "\nlast-modified " +
                        one_line(response.last_modified) + "\n";
-    return write_file_atomic(meta, text);
+    return replace_file(meta, text);
   }
 };
 
@@ -268,7 +291,7 @@ class HttpRegistry final : public Registry {
       if (!text) {
         m_results.emplace(package, std::unexpected(text.error()));
       } else if (!*text) {
-        (void)write_file_atomic(absent_marker(package), "");
+        (void)replace_file(absent_marker(package), "");
         m_results.emplace(package, std::shared_ptr<const manifest::PackageIndex>());
       } else {
         fs::remove(absent_marker(package), ec);
@@ -328,7 +351,7 @@ Result<std::unique_ptr<Registry>> open_http_registry(const std::string& name,
     if (ec)
       return fail("cannot create " + (dir / "index").string() + ": " + ec.message(),
                   "check its permissions, or set WHARF_CACHE_DIR to a writable folder");
-    if (!fs::exists(dir / "url", ec)) (void)write_file_atomic(dir / "url", base_url + "\n");
+    if (!fs::exists(dir / "url", ec)) (void)replace_file(dir / "url", base_url + "\n");
   }
   return std::unique_ptr<Registry>(new HttpRegistry(name, url, base_url, options, net_options));
 }

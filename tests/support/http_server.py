@@ -332,6 +332,9 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 drops SYNs when a client opens many connections
+    # at once (each then waits a second to retry).
+    request_queue_size = 64
 
     def handle_error(self, request, client_address):
         pass  # a client hanging up mid-response is routine here
