@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <future>
 #include <set>
 
 #include "support/harness.hpp"
@@ -360,4 +361,36 @@ TEST_CASE("an HTTP registry URL without registry.yaml is named in the error",
         std::string::npos);
   CHECK(synced.err.find("registry `main`") != std::string::npos);
   CHECK_FALSE(box.exists("project/wharf.lock"));
+}
+
+TEST_CASE("four projects sync from one HTTP registry at once, sharing a cache",
+          "[integration][http]") {
+  Sandbox box;
+  make_registry(box);
+  TestHttpServer server(box.path("registry"));
+  // Slow enough that the four processes overlap on the same files.
+  server.set_fault("/index/libgreet.yaml", "delay:200");
+  server.set_fault(kHello, "trickle:400");
+  for (int i = 0; i < 4; ++i) write_http_project(box, server, "project" + std::to_string(i));
+  std::vector<std::future<CommandResult>> runs;
+  for (int i = 0; i < 4; ++i) {
+    std::string project = "project" + std::to_string(i);
+    runs.push_back(
+        std::async(std::launch::async, [&box, project] { return run(box, {"sync"}, project); }));
+  }
+  for (auto& result : runs) require_exit(result.get(), 0);
+  for (int i = 0; i < 4; ++i) {
+    std::string project = "project" + std::to_string(i);
+    require_exit(run(box, {"verify"}, project), 0);
+    CHECK(run(box, {"run", "--", "hello"}, project).out == "Hello over HTTP\n");
+  }
+  int trees = 0;
+  for (auto& entry : fs::directory_iterator(box.cache() / "trees"))
+    if (entry.is_directory()) ++trees;
+  CHECK(trees == 2);
+  CHECK(fs::is_empty(box.cache() / "tmp"));
+  // The index cache they wrote together is whole: an offline lock can use it.
+  write_http_project(box, server, "later");
+  require_exit(run(box, {"--offline", "lock"}, "later"), 0);
+  CHECK(box.read("later/wharf.lock") == box.read("project0/wharf.lock"));
 }
