@@ -70,6 +70,15 @@ class WorkPool {
   std::vector<std::thread> m_threads;
 };
 
+// At most this many download locks are held at once (one file descriptor
+// each); downloads beyond them go unclaimed (a concurrent process may then
+// fetch the same file too, which is harmless).
+constexpr std::size_t kMaxClaims = 256;
+
+std::string download_lock_key(const TreeJob& job) {
+  return "download-" + job.artifact.sha256;
+}
+
 }  // namespace
 
 bool is_remote_location(const std::string& location) {
@@ -99,6 +108,34 @@ Result<FetchSummary> fetch_trees(const Context& context, store::Store& store,
     } else {
       download.push_back(i);
     }
+  }
+  // A download is claimed with a lock in the store, so that concurrent wharf
+  // processes fetch each file once: what another process holds is deferred.
+  std::vector<std::optional<FileLock>> held(jobs.size());
+  std::vector<std::size_t> deferred;
+  {
+    std::vector<std::size_t> claimed;
+    std::size_t locks = 0;
+    for (auto i : download) {
+      if (locks < kMaxClaims) {
+        auto lock = store.try_lock(download_lock_key(jobs[i]));
+        if (lock && !*lock) {
+          deferred.push_back(i);
+          continue;
+        }
+        if (lock) {
+          held[i] = std::move(**lock);
+          ++locks;
+        }
+      }
+      if (store.has_download(jobs[i].artifact.sha256)) {
+        held[i].reset();
+        unpack_cached.push_back(i);  // another process finished it meanwhile
+      } else {
+        claimed.push_back(i);
+      }
+    }
+    download = std::move(claimed);
   }
   if (!missing.empty())
     return fail("--offline: the cache does not hold the artifact" +
@@ -144,15 +181,14 @@ Result<FetchSummary> fetch_trees(const Context& context, store::Store& store,
       });
     }
 
-    if (!download.empty()) {
-      auto options = net::options_from_env();
-      if (!options) {
-        pool.finish();
-        return std::unexpected(options.error());
-      }
-      if (context.jobs > 0) options->concurrency = context.jobs;
+    // One batch of downloads on one net::Client; each finished file goes to
+    // the pool to be adopted and unpacked while the rest keep arriving.
+    auto download_batch = [&](const std::vector<std::size_t>& batch) -> Result<void> {
+      if (batch.empty()) return {};
+      auto options = WHARF_TRY(net::options_from_env());
+      if (context.jobs > 0) options.concurrency = context.jobs;
       std::vector<net::Request> requests;
-      for (auto i : download) {
+      for (auto i : batch) {
         const auto& job = jobs[i];
         net::Request request;
         request.url = job.artifact.location;
@@ -167,14 +203,15 @@ Result<FetchSummary> fetch_trees(const Context& context, store::Store& store,
         requests.push_back(std::move(request));
       }
       auto& reporter = *context.reporter;
-      options->on_progress = [&](const net::Progress& p) {
+      options.on_progress = [&](const net::Progress& p) {
         reporter.progress(
-            TransferProgress{p.index, jobs[download[p.index]].label, p.bytes, p.total, p.done});
+            TransferProgress{p.index, jobs[batch[p.index]].label, p.bytes, p.total, p.done});
       };
-      options->on_finished = [&](std::size_t n, const Result<net::Response>& response) {
-        std::size_t i = download[n];
+      options.on_finished = [&](std::size_t n, const Result<net::Response>& response) {
+        std::size_t i = batch[n];
         if (!response) {
           record(i, response.error());
+          held[i].reset();
           return;
         }
         summary.bytes += response->bytes;
@@ -183,14 +220,39 @@ Result<FetchSummary> fetch_trees(const Context& context, store::Store& store,
         pool.submit([&, i, temp] {
           auto archive =
               store.adopt_verified_download(temp, jobs[i].artifact.sha256, jobs[i].label);
+          held[i].reset();  // the download is in the store (or failed): others may go on
           if (!archive)
             record(i, archive.error());
           else
             unpack(i, *archive);
         });
       };
-      net::Client client(std::move(*options));
+      net::Client client(std::move(options));
       client.fetch_all(requests);
+      return {};
+    };
+
+    auto first_round = download_batch(download);
+    // What another wharf was downloading: wait for it, then use its file (or
+    // download it after all, when that process failed).
+    std::vector<std::size_t> second;
+    for (auto i : first_round ? deferred : std::vector<std::size_t>{}) {
+      auto lock = store.lock(download_lock_key(jobs[i]));
+      if (!lock) {
+        record(i, lock.error());
+        continue;
+      }
+      if (store.has_download(jobs[i].artifact.sha256)) {
+        pool.submit([&, i] { unpack(i, store.download_path(jobs[i].artifact.sha256)); });
+      } else {
+        held[i] = std::move(*lock);
+        second.push_back(i);
+      }
+    }
+    auto second_round = first_round ? download_batch(second) : first_round;
+    if (!second_round) {
+      pool.finish();
+      return std::unexpected(second_round.error());
     }
     pool.finish();
   }

@@ -12,7 +12,10 @@
 //     Context::jobs at once, else $WHARF_CONCURRENCY, else 16), each streamed
 //     to a temporary file in the store and sha256-verified as it arrives;
 //     as soon as one has arrived it is adopted into the store and unpacked by
-//     the pool while the other transfers go on.
+//     the pool while the other transfers go on. Each download is first
+//     claimed with a lock in the store; one that another wharf process is
+//     downloading is waited for afterwards and its file used (fetched only
+//     if that process failed), so processes sharing a cache fetch a file once.
 //
 // With Context::offline a remote artifact that is not cached is an error
 // naming every such artifact; nothing is downloaded. A failure of any job

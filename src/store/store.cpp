@@ -245,6 +245,11 @@ Result<FileLock> Store::lock(std::string_view key) {
   return FileLock::acquire(m_root / "locks" / (std::string(key) + ".lock"));
 }
 
+Result<std::optional<FileLock>> Store::try_lock(std::string_view key) {
+  if (!is_plain_name(key)) return bad_name("lock key", key);
+  return FileLock::try_acquire(m_root / "locks" / (std::string(key) + ".lock"));
+}
+
 Result<fs::path> Store::commit_download(const fs::path& temp_file, std::string_view expected_sha256,
                                         std::string_view label) {
   std::error_code ec;

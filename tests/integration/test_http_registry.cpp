@@ -389,6 +389,9 @@ TEST_CASE("four projects sync from one HTTP registry at once, sharing a cache",
     if (entry.is_directory()) ++trees;
   CHECK(trees == 2);
   CHECK(fs::is_empty(box.cache() / "tmp"));
+  // A download claimed by one process is waited for, not fetched again.
+  CHECK(server.request_count(kHello) == 1);
+  CHECK(server.request_count(kLibgreet) == 1);
   // The index cache they wrote together is whole: an offline lock can use it.
   write_http_project(box, server, "later");
   require_exit(run(box, {"--offline", "lock"}, "later"), 0);

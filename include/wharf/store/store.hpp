@@ -99,6 +99,8 @@ class Store {
   // <root>/locks/<key>.lock, held exclusively until the FileLock is destroyed.
   // `key` must be a plain name like tree ids.
   Result<FileLock> lock(std::string_view key);
+  // The same without waiting: std::nullopt when another process holds it.
+  Result<std::optional<FileLock>> try_lock(std::string_view key);
 
   // Records that `lockfile` (made absolute) uses `keys`: download sha256s
   // and tree ids (a key protects the download and the tree of that name).

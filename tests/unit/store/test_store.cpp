@@ -369,6 +369,22 @@ TEST_CASE("lock serializes holders of the same key", "[store]") {
   CHECK_FALSE(store.lock("../x"));
 }
 
+TEST_CASE("try_lock claims a free key and reports a held one", "[store]") {
+  TempDir dir;
+  auto store = Store::open(dir.path()).value();
+  auto first = store.try_lock("download-abc");
+  REQUIRE(first);
+  REQUIRE(first->has_value());
+  auto second = store.try_lock("download-abc");
+  REQUIRE(second);
+  CHECK_FALSE(second->has_value());
+  first->reset();
+  auto third = store.try_lock("download-abc");
+  REQUIRE(third);
+  CHECK(third->has_value());
+  CHECK_FALSE(store.try_lock("../x"));
+}
+
 TEST_CASE("prune removes what no recent use record names", "[store]") {
   TempDir dir;
   auto store = Store::open(dir.path() / "cache").value();
