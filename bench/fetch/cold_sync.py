@@ -178,7 +178,7 @@ def main():
 
         mb = total_bytes / 1e6
         print(f"{args.packages} artifacts, {mb:.1f} MB, {args.runs} interleaved runs "
-              f"(median; fastest in brackets), -j {args.jobs}")
+              f"(median and fastest), -j {args.jobs}")
         print(f"{'what':<22}{'wall':>10}{'fastest':>11}{'MB/s':>8}{'vs curl -P':>12}")
         rows = [("wharf sync (locked)", "locked"), ("wharf sync (cold)", "cold"),
                 ("curl serial", "serial"), (f"xargs -P{args.jobs} curl", "parallel")]
