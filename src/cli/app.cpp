@@ -10,10 +10,22 @@
 namespace wharf::cli {
 
 TerminalReporter::TerminalReporter(const GlobalOptions& options)
-    : m_options(options), m_style(style_for(stderr)) {}
+    : m_options(options), m_style(style_for(stderr)) {
+  if (!options.quiet && !options.json && is_terminal(stderr))
+    m_board = std::make_unique<ProgressBoard>(stderr);
+}
+
+void TerminalReporter::clear_progress() {
+  if (m_board) m_board->clear();
+}
+
+void TerminalReporter::progress(const ops::TransferProgress& event) {
+  if (m_board) m_board->update(event);
+}
 
 void TerminalReporter::step(std::string_view verb, std::string_view detail) {
   if (m_options.quiet) return;
+  clear_progress();
   std::fprintf(stderr, "%s %.*s\n", m_style.bold(std::string(verb)).c_str(),
                static_cast<int>(detail.size()), detail.data());
 }
@@ -36,6 +48,7 @@ std::string TerminalReporter::change_line(ops::ChangeKind kind, std::string_view
 void TerminalReporter::change(ops::ChangeKind kind, std::string_view name,
                               std::string_view old_version, std::string_view new_version) {
   if (m_options.quiet) return;
+  clear_progress();
   std::fprintf(stderr, "%s\n", change_line(kind, name, old_version, new_version).c_str());
 }
 
@@ -43,18 +56,21 @@ void TerminalReporter::explained_change(ops::ChangeKind kind, std::string_view n
                                         std::string_view old_version, std::string_view new_version,
                                         std::string_view reason) {
   if (m_options.quiet) return;
+  clear_progress();
   auto line = change_line(kind, name, old_version, new_version);
   if (show_reasons && !reason.empty()) line += " (" + std::string(reason) + ")";
   std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 void TerminalReporter::warning(std::string_view message) {
+  clear_progress();
   std::fprintf(stderr, "%s %.*s\n", m_style.yellow("warning:").c_str(),
                static_cast<int>(message.size()), message.data());
 }
 
 void TerminalReporter::detail(std::string_view message) {
   if (!m_options.verbose) return;
+  clear_progress();
   std::fprintf(stderr, "%s\n", m_style.dim(message).c_str());
 }
 

@@ -3,8 +3,10 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
+#include "progress.hpp"
 #include "wharf/ops/ops.hpp"
 #include "wharf/util/term.hpp"
 
@@ -33,13 +35,17 @@ class TerminalReporter final : public ops::ExplainingReporter {
   bool show_reasons = false;
   void warning(std::string_view message) override;
   void detail(std::string_view message) override;
+  // Progress bars on a terminal only; nothing in a pipe, with -q or --json.
+  void progress(const ops::TransferProgress& event) override;
 
  private:
   std::string change_line(ops::ChangeKind kind, std::string_view name, std::string_view old_version,
                           std::string_view new_version) const;
 
+  void clear_progress();
   const GlobalOptions& m_options;
   Style m_style;
+  std::unique_ptr<ProgressBoard> m_board;  // null when progress is not shown
 };
 
 class JsonReporter;  // json_output.hpp

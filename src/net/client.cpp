@@ -577,6 +577,14 @@ Outcome Client::Impl::finish_attempt(Transfer& t, CURLcode code, Result<Response
   if (!t.is_file && !(status >= 200 && status < 300)) {
     auto cause = fmt::format("the server answered HTTP {}{}{}", status, t.reason.empty() ? "" : " ",
                              t.reason);
+    if ((status == 404 || status == 410) && r.not_found_ok) {
+      Response response;
+      response.status = status;
+      response.attempts = t.attempts;
+      response.retry_wait = t.waited;
+      result = response;
+      return Outcome::Done;
+    }
     if (status == 416 && t.resume_from > 0 && attempts_left) {
       schedule_retry(t, false);
       return Outcome::Retry;
@@ -666,6 +674,8 @@ std::vector<Result<Response>> Client::Impl::run(std::vector<std::unique_ptr<Tran
       results[t->index] = std::unexpected(t->scrub_error(ready.error()));
       ++finished;
       report(*t, true);
+      if (options.on_finished && t->sink == Sink::File)
+        options.on_finished(t->index, *results[t->index]);
     } else {
       waiting.push_back(t.get());
     }
@@ -687,6 +697,8 @@ std::vector<Result<Response>> Client::Impl::run(std::vector<std::unique_ptr<Tran
                        "this is a bug in wharf; please report it"));
         ++finished;
         report(*t, true);
+        if (options.on_finished && t->sink == Sink::File)
+          options.on_finished(t->index, *results[t->index]);
       } else {
         ++active;
       }
@@ -720,6 +732,8 @@ std::vector<Result<Response>> Client::Impl::run(std::vector<std::unique_ptr<Tran
           results[t->index] = std::move(result);
           ++finished;
           report(*t, true);
+          if (options.on_finished && t->sink == Sink::File)
+            options.on_finished(t->index, *results[t->index]);
           break;
       }
     }

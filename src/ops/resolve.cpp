@@ -75,6 +75,25 @@ class RegistryProvider final : public solve::Provider {
     return fail("internal: " + name + " " + version.to_string() + " vanished from its index");
   }
 
+  // Hands the names to the registry lookup() would ask first (the pinned one,
+  // else the default), so remote indexes arrive in parallel batches.
+  void prefetch(const std::vector<std::string>& names) override {
+    std::map<source::Registry*, std::vector<std::string>> batches;
+    std::vector<source::Registry*> order;
+    for (const auto& name : names) {
+      if (m_entries.count(name)) continue;
+      auto pin = m_pinned.find(name);
+      if (pin == m_pinned.end() && m_registries.decls().empty()) continue;
+      auto registry =
+          m_registries.by_name(pin != m_pinned.end() ? pin->second : m_registries.decls()[0].name);
+      if (!registry) continue;  // lookup() reports it
+      auto& batch = batches[*registry];
+      if (batch.empty()) order.push_back(*registry);
+      batch.push_back(name);
+    }
+    for (auto* registry : order) registry->prefetch(batches[registry]);
+  }
+
   struct Entry {
     source::Registry* registry = nullptr;
     std::shared_ptr<const manifest::PackageIndex> index;
@@ -325,6 +344,25 @@ std::string format_duration(std::chrono::steady_clock::duration elapsed) {
   else
     std::snprintf(buffer, sizeof buffer, "%.2f s", us / 1e6);
   return buffer;
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  std::size_t unit = 0;
+  while (bytes >= 1024 && unit + 1 < std::size(units)) {
+    bytes /= 1024;
+    ++unit;
+  }
+  char buffer[32];
+  if (unit == 0)
+    std::snprintf(buffer, sizeof buffer, "%.0f B", bytes);
+  else
+    std::snprintf(buffer, sizeof buffer, "%.1f %s", bytes, units[unit]);
+  return buffer;
+}
+
+std::string plural(std::size_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
 }  // namespace wharf::ops

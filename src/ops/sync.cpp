@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <set>
 
+#include "fetch.hpp"
 #include "internal.hpp"
 #include "wharf/install/installer.hpp"
 #include "wharf/manifest/package_meta.hpp"
@@ -158,37 +159,44 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
   if (!options.repair && options.reinstall.empty() && WHARF_TRY(install::is_up_to_date(request)))
     return false;
 
-  // Make sure every tree is in the cache: verify and unpack what is missing.
+  // Make sure every tree is in the cache: fetch, verify and unpack what is missing.
   auto start = Clock::now();
-  std::size_t fetched = 0;
+  std::vector<TreeJob> jobs;
   for (std::size_t i = 0; i < wanted.size(); ++i) {
     const auto& w = wanted[i];
+    TreeJob job;
+    job.package = w.package->name;
+    job.label = w.package->name + " " + w.package->version.to_string();
+    job.artifact.sha256 = w.artifact->sha256;
+    job.artifact.size = w.artifact->size;
     std::error_code ec;
-    if (fs::exists(request.packages[i].tree, ec)) continue;
-    auto* registry = WHARF_TRY(registries.by_url(w.package->source.location));
-    std::string label = w.package->name + " " + w.package->version.to_string();
-    fs::path archive;
-    if (store.has_download(w.artifact->sha256)) {
-      archive = store.download_path(w.artifact->sha256);
-    } else {
-      fs::path location = registry->artifact_location(w.artifact->url);
-      if (!fs::exists(location, ec))
-        return fail("artifact of " + label + " is missing: " + location.string(),
-                    "the registry " + registry->describe() +
-                        " no longer has it; run `wharf lock --update " + w.package->name + "`");
-      archive = WHARF_TRY(store.import_file(location, w.artifact->sha256, label));
-      ++fetched;
+    // A cached tree needs no source: its registry is not even opened.
+    if (!fs::exists(request.packages[i].tree, ec)) {
+      auto* registry = WHARF_TRY(registries.by_url(w.package->source.location));
+      job.artifact.location = registry->artifact_location(w.artifact->url);
+      job.artifact.auth_name = registry->credentials_for(job.artifact.location);
+      job.artifact.origin = registry->describe();
     }
-    request.packages[i].tree = WHARF_TRY(store.unpack(w.artifact->sha256, archive));
+    jobs.push_back(std::move(job));
+  }
+  auto fetched = WHARF_TRY(fetch_trees(context, store, jobs));
+  for (std::size_t i = 0; i < jobs.size(); ++i) request.packages[i].tree = jobs[i].tree;
+  if (fetched.fetched > 0) {
+    auto elapsed = Clock::now() - start;
+    std::string detail = plural(fetched.fetched, "package") + " in " + format_duration(elapsed);
+    if (fetched.downloaded > 0) {
+      double seconds = std::chrono::duration<double>(elapsed).count();
+      detail += " (" + plural(fetched.downloaded, "download") + ", " +
+                format_bytes(static_cast<double>(fetched.bytes)) + " at " +
+                format_bytes(static_cast<double>(fetched.bytes) / std::max(seconds, 1e-6)) + "/s)";
+    }
+    reporter.step("Fetched", detail);
   }
   // The store hashed every file while unpacking; the installer need not again.
   for (std::size_t i = 0; i < wanted.size(); ++i) {
     request.packages[i].known_sha256 = store.tree_digests(wanted[i].artifact->sha256);
     request.packages[i].private_files = WHARF_TRY(private_files_of(request.packages[i].tree));
   }
-  if (fetched > 0)
-    reporter.step("Fetched", std::to_string(fetched) + " package" + (fetched == 1 ? "" : "s") +
-                                 " in " + format_duration(Clock::now() - start));
 
   start = Clock::now();
   auto report = WHARF_TRY(install::apply(request));

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "git_registry.hpp"
+#include "http_registry.hpp"
 #include "wharf/util/fs.hpp"
 #include "wharf/util/strings.hpp"
 
@@ -96,10 +97,12 @@ Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const s
   auto location = WHARF_TRY(parse_registry_url(url, manifest_root));
   if (location.kind == RegistryKind::Git)
     return open_git_registry(name, url, location.base_url, manifest_root, options);
+  if (location.kind == RegistryKind::Http)
+    return open_http_registry(name, url, location.base_url, options);
   if (location.kind != RegistryKind::File)
     return fail(
-        "registry `" + name + "` (" + url + "): only file: registries are supported by this build",
-        "use a file: registry (HTTP and git registries are planned)");
+        "registry `" + name + "` (" + url + "): git registries are not supported by this build",
+        "use a file: or https:// registry");
   std::error_code ec;
   if (!std::filesystem::is_directory(location.dir, ec))
     return fail("registry `" + name + "` (" + url + "): folder " + location.dir.string() +

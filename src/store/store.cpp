@@ -245,6 +245,11 @@ Result<FileLock> Store::lock(std::string_view key) {
   return FileLock::acquire(m_root / "locks" / (std::string(key) + ".lock"));
 }
 
+Result<std::optional<FileLock>> Store::try_lock(std::string_view key) {
+  if (!is_plain_name(key)) return bad_name("lock key", key);
+  return FileLock::try_acquire(m_root / "locks" / (std::string(key) + ".lock"));
+}
+
 Result<fs::path> Store::commit_download(const fs::path& temp_file, std::string_view expected_sha256,
                                         std::string_view label) {
   std::error_code ec;
@@ -264,6 +269,23 @@ Result<fs::path> Store::commit_download(const fs::path& temp_file, std::string_v
                 "the artifact changed since it was locked, or the transfer was corrupted; if "
                 "the new content is trusted, update the lockfile (`wharf lock`)");
   }
+  return move_into_downloads(temp_file, expected_sha256, label);
+}
+
+Result<fs::path> Store::adopt_verified_download(const fs::path& temp_file, std::string_view sha256,
+                                                std::string_view label) {
+  if (!is_sha256_hex(sha256)) {
+    std::error_code ec;
+    fs::remove(temp_file, ec);
+    return bad_sha(sha256, label);
+  }
+  return move_into_downloads(temp_file, sha256, label);
+}
+
+Result<fs::path> Store::move_into_downloads(const fs::path& temp_file,
+                                            std::string_view expected_sha256,
+                                            std::string_view label) {
+  std::error_code ec;
   fs::path final_path = download_path(expected_sha256);
   fs::create_directories(final_path.parent_path(), ec);
   if (ec) {

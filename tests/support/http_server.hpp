@@ -121,11 +121,17 @@ class TestHttpServer {
   }
   // Forgets request counts and faults.
   void reset() { request("POST", "/__reset"); }
-  // {"counts": {path: n}, "last_headers": {path: {name: value}}}
+  // {"counts": {path: n}, "last_headers": {path: {name: value}}, "last_status": {path: n}}
   nlohmann::json stats() { return nlohmann::json::parse(body_of(request("GET", "/__stats"))); }
   int request_count(const std::string& path) {
     auto s = stats();
     return s["counts"].contains(path) ? s["counts"][path].get<int>() : 0;
+  }
+  // The status of the last response for `path` (0 when never requested).
+  int last_status(const std::string& path) {
+    auto s = stats();
+    if (!s.contains("last_status") || !s["last_status"].contains(path)) return 0;
+    return s["last_status"][path].get<int>();
   }
   // A header of the last request for `path` ("" when absent).
   std::string last_header(const std::string& path, const std::string& name) {

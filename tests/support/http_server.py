@@ -10,6 +10,7 @@ and `Range: bytes=N-` (honouring If-Range) with 206.
 
 Control endpoints (never counted, never faulted):
   GET  /__stats                      {"counts": {path: n}, "last_headers": {path: {...}},
+                                      "last_status": {path: status},
                                       "max_in_flight": n}  (most requests served at once)
   POST /__fault?path=/x&mode=MODE    set (or with mode=none clear) the fault of a path
   POST /__reset                      forget counts and faults
@@ -27,6 +28,8 @@ Other modes (ARG is a value, applied to every request):
   gzip           the body is sent with Content-Encoding: gzip when accepted
   redirect:URL   302 to URL
   delay:MS       wait MS milliseconds before answering (to make transfers overlap)
+  trickle:MS     send the body in 10 pieces spread over MS milliseconds (a transfer
+                 that is visibly in progress)
 
 --faults FILE.json holds {"/path": "mode", ...} applied at start.
 
@@ -57,13 +60,14 @@ IDLE_TIMEOUT_SECONDS = 30.0
 _lock = threading.Lock()
 _counts = {}
 _last_headers = {}
+_last_status = {}
 _faults = {}  # path -> {"name": str, "arg": str|None, "remaining": int|None}
 _stopping = threading.Event()
 _in_flight = 0
 _max_in_flight = 0
 
 COUNTED_MODES = {"drop-halfway", "fail-500", "fail-429", "stall", "wrong-bytes", "reset"}
-VALUE_MODES = {"require-auth", "gzip", "redirect", "delay"}
+VALUE_MODES = {"require-auth", "gzip", "redirect", "delay", "trickle"}
 
 
 def parse_fault(mode):
@@ -127,9 +131,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _record(self, path):
+        self._counted_path = path
         with _lock:
             _counts[path] = _counts.get(path, 0) + 1
             _last_headers[path] = {k: v for k, v in self.headers.items()}
+
+    def send_response(self, code, message=None):
+        path = getattr(self, "_counted_path", None)
+        if path is not None:
+            with _lock:
+                _last_status[path] = code
+        super().send_response(code, message)
 
     # -- control endpoints -------------------------------------------------
     def _control(self, path, query):
@@ -137,7 +149,12 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/__stats":
             with _lock:
                 body = json.dumps(
-                    {"counts": _counts, "last_headers": _last_headers, "max_in_flight": _max_in_flight}
+                    {
+                        "counts": _counts,
+                        "last_headers": _last_headers,
+                        "last_status": _last_status,
+                        "max_in_flight": _max_in_flight,
+                    }
                 ).encode()
             self._send_simple(200, body, {"Content-Type": "application/json"})
             return True
@@ -154,6 +171,7 @@ class Handler(BaseHTTPRequestHandler):
                 _max_in_flight = 0
                 _counts.clear()
                 _last_headers.clear()
+                _last_status.clear()
                 _faults.clear()
             self._send_simple(200, b"ok\n")
             return True
@@ -171,6 +189,7 @@ class Handler(BaseHTTPRequestHandler):
         return candidate
 
     def _serve(self):
+        self._counted_path = None
         path, query = self._split_target()
         if path.startswith("/__") and self._control(path, query):
             return
@@ -254,6 +273,14 @@ class Handler(BaseHTTPRequestHandler):
                 time.sleep(0.1)
             self.close_connection = True
             return
+        if name == "trickle":
+            pause = min(int(fault["arg"] or "0"), 10000) / 1000.0 / 10
+            step = max(1, (len(data) + 9) // 10)
+            for at in range(0, len(data), step):
+                self.wfile.write(data[at : at + step])
+                self.wfile.flush()
+                time.sleep(pause)
+            return
         self.wfile.write(data)
 
     def _not_modified(self, etag, mtime):
@@ -305,6 +332,9 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 drops SYNs when a client opens many connections
+    # at once (each then waits a second to retry).
+    request_queue_size = 64
 
     def handle_error(self, request, client_address):
         pass  # a client hanging up mid-response is routine here

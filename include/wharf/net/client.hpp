@@ -58,10 +58,14 @@ struct Request {
   // other characters as '_') holding "user:password" or "Bearer TOKEN".
   std::string auth_name;
   Encoding encoding = Encoding::Gzip;
+  // A 404 or 410 is an answer (Response::status says which, nothing is
+  // written), not an error: "this registry has no such index file".
+  bool not_found_ok = false;
 };
 
 struct Response {
-  long status = 0;          // 200 (also for file://, 206 after a resume), or 304 when not modified
+  long status = 0;          // 200 (also for file://, 206 after a resume), 304 when not modified, or
+                            // 404 / 410 with Request::not_found_ok
   std::string sha256;       // of the bytes written (empty for 304)
   std::uint64_t bytes = 0;  // written to the destination
   std::string etag, last_modified;
@@ -93,6 +97,10 @@ struct Options {
   // Called on the thread that called fetch_all(), at most every ~100 ms per
   // transfer plus once with done = true.
   std::function<void(const Progress&)> on_progress;
+  // Called on the same thread as soon as request `index` of fetch_all() has its final result
+  // (before fetch_all() returns), so a caller can start using a finished file
+  // while other transfers are still running.
+  std::function<void(std::size_t index, const Result<Response>&)> on_finished;
 };
 
 // `base` with WHARF_CONCURRENCY applied when set; an invalid value is an

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -20,6 +21,15 @@
 namespace wharf::ops {
 
 enum class ChangeKind { Added, Removed, Changed };
+
+// One download's progress, for progress bars (cli draws them on a terminal).
+struct TransferProgress {
+  std::size_t id = 0;       // distinct among the transfers of one fetch
+  std::string label;        // "hello 1.2.0"
+  std::uint64_t bytes = 0;  // received so far
+  std::uint64_t total = 0;  // expected bytes, 0 when unknown
+  bool done = false;        // the last event of this transfer (finished or failed)
+};
 
 // Receives what an operation does. The default implementation ignores it all.
 class Reporter {
@@ -35,6 +45,9 @@ class Reporter {
   virtual void warning(std::string_view message) { (void)message; }
   // Extra detail shown with -v.
   virtual void detail(std::string_view message) { (void)message; }
+  // Downloads in flight; called often (about ten times a second per
+  // transfer), always from the thread that runs the operation.
+  virtual void progress(const TransferProgress& event) { (void)event; }
 };
 
 struct Context {

@@ -6,6 +6,12 @@
 // manifest into something that answers "what versions of X exist" and "where
 // is the artifact of X@v", caching each parsed index for the process.
 //
+// HTTP(S) registries fetch index files only when asked (index(), prefetch()),
+// keep them under <cache_dir>/index/<hash of the registry URL>/ with their
+// ETag / Last-Modified, and revalidate them with conditional requests once per
+// process, so a warm cache costs one 304 per index file. Offline, they read
+// only that cache and say which file is missing.
+//
 // Artifact locations are normalised to be relative to the registry root when
 // they lie inside it ("artifacts/hello-1.2.0.tar.gz"), so a lockfile stays the
 // same wherever the project is checked out; absolute URLs stay absolute.
@@ -16,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "wharf/manifest/registry_index.hpp"
 #include "wharf/util/error.hpp"
@@ -37,9 +44,10 @@ Result<RegistryLocation> parse_registry_url(std::string_view url,
 
 // What opening a registry may use besides its URL.
 struct RegistryOptions {
-  std::filesystem::path cache_dir;  // the global cache root (git mirrors go under git/)
-  bool offline = false;             // only the cache (file: registries are always read)
-  int jobs = 0;                     // parallel transfers; 0: $WHARF_CONCURRENCY, else 16
+  std::filesystem::path
+      cache_dir;         // the global cache root (index files under index/, git mirrors under git/)
+  bool offline = false;  // only the cache (file: registries are always read)
+  int jobs = 0;          // parallel transfers; 0: $WHARF_CONCURRENCY, else 16
 };
 
 class Registry {
@@ -56,6 +64,16 @@ class Registry {
   // Where to read an artifact whose normalised URL is `url`: a local file
   // path for file registries, else an absolute URL.
   virtual std::string artifact_location(const std::string& url) const = 0;
+  // The registry name whose credentials (WHARF_AUTH_<NAME>, see net) go with
+  // a download of `location` (from artifact_location()); empty for none.
+  virtual std::string credentials_for(const std::string& location) const {
+    (void)location;
+    return {};
+  }
+  // Hint: index() of these packages will be asked for soon. Remote registries
+  // fetch them (and, as each arrives, the packages it depends on) in
+  // parallel; errors are kept and returned by index() later.
+  virtual void prefetch(const std::vector<std::string>& packages) { (void)packages; }
   // A human description for messages ("registry `main` (file:./registry)").
   std::string describe() const;
 
@@ -68,12 +86,13 @@ class Registry {
 };
 
 // Opens a registry. For `file:` registries a missing folder or registry.yaml
-// is a Failure naming the path. A `git+URL[#REF]` registry is a git
-// repository holding the registry tree: its mirror is fetched (once per
-// process, never with `options.offline`), REF (a branch, tag or commit id; the
-// default branch when absent) resolved, and that commit's tree checked out in
-// the cache and read as a folder registry; artifact locations are files in
-// that checkout.
+// is a Failure naming the path. HTTP(S) registries touch the network only
+// when an index is needed (their registry.yaml is checked with the first one).
+// A `git+URL[#REF]` registry is a git repository holding the registry tree:
+// its mirror is fetched (once per process, never with `options.offline`), REF
+// (a branch, tag or commit id; the default branch when absent) resolved, and
+// that commit's tree checked out in the cache and read as a folder registry;
+// artifact locations are files in that checkout.
 Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const std::string& url,
                                                 const std::filesystem::path& manifest_root,
                                                 const RegistryOptions& options = {});

@@ -72,6 +72,12 @@ class Store {
   Result<std::filesystem::path> commit_download(const std::filesystem::path& temp_file,
                                                 std::string_view expected_sha256,
                                                 std::string_view label);
+  // The same without reading the file again, for a temp_dir() file whose
+  // sha256 the caller has already checked while writing it (net::Client
+  // hashes downloads as they stream). Never call it with an unverified file.
+  Result<std::filesystem::path> adopt_verified_download(const std::filesystem::path& temp_file,
+                                                        std::string_view sha256,
+                                                        std::string_view label);
   // Copies a local file in (file: registries), verifying it the same way. When
   // the download is already stored, returns it without reading `file`.
   Result<std::filesystem::path> import_file(const std::filesystem::path& file,
@@ -104,6 +110,8 @@ class Store {
   // <root>/locks/<key>.lock, held exclusively until the FileLock is destroyed.
   // `key` must be a plain name like tree ids.
   Result<FileLock> lock(std::string_view key);
+  // The same without waiting: std::nullopt when another process holds it.
+  Result<std::optional<FileLock>> try_lock(std::string_view key);
 
   // Records that `lockfile` (made absolute) uses `keys`: download sha256s
   // and tree ids (a key protects the download and the tree of that name).
@@ -127,6 +135,9 @@ class Store {
 
  private:
   explicit Store(std::filesystem::path root) : m_root(std::move(root)) {}
+  Result<std::filesystem::path> move_into_downloads(const std::filesystem::path& temp_file,
+                                                    std::string_view sha256,
+                                                    std::string_view label);
   Result<std::filesystem::path> commit_tree(const std::string& id,
                                             const std::filesystem::path& staging);
   std::filesystem::path m_root;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -630,4 +631,48 @@ TEST_CASE("transfers overlap, but never beyond the concurrency limit", "[net]") 
   auto max_in_flight = server.stats()["max_in_flight"].get<int>();
   CHECK(max_in_flight <= 4);
   CHECK(max_in_flight >= 2);
+}
+
+TEST_CASE("on_finished hands over each result while the batch goes on", "[net]") {
+  NoProxyForLocalhost no_proxy;
+  TempDir root, out;
+  write(root.path() / "fast.bin", "fast");
+  write(root.path() / "slow.bin", "slow");
+  TestHttpServer server(root.path());
+  server.set_fault("/slow.bin", "delay:2000");
+  auto options = fast_options();
+  std::vector<std::pair<std::size_t, bool>> finished;
+  std::vector<net::Request> requests = {
+      {.url = server.url("/slow.bin"), .destination = out.path() / "slow"},
+      {.url = server.url("/fast.bin"), .destination = out.path() / "fast"},
+      {.url = server.url("/missing.bin"), .destination = out.path() / "missing"}};
+  options.on_finished = [&](std::size_t index, const Result<net::Response>& result) {
+    finished.emplace_back(index, result.has_value());
+    // A finished file is complete when it is handed over.
+    if (index == 1) CHECK(slurp(out.path() / "fast") == "fast");
+  };
+  net::Client client(options);
+  auto results = client.fetch_all(requests);
+  REQUIRE(finished.size() == 3);
+  // The slow one is reported last, after the others were already handed over.
+  CHECK(finished.back() == std::pair<std::size_t, bool>{0, true});
+  CHECK(std::count(finished.begin(), finished.end(), std::pair<std::size_t, bool>{2, false}) == 1);
+  REQUIRE(results[0]);
+  REQUIRE_FALSE(results[2]);
+  CHECK(contains(results[2].error().message, "404"));
+}
+
+TEST_CASE("not_found_ok turns a 404 into an answer that writes nothing", "[net]") {
+  NoProxyForLocalhost no_proxy;
+  TempDir root, out;
+  TestHttpServer server(root.path());
+  net::Client client(fast_options());
+  auto response = client.fetch({.url = server.url("/index/nope.yaml"),
+                                .destination = out.path() / "nope",
+                                .not_found_ok = true});
+  REQUIRE(response);
+  CHECK(response->status == 404);
+  CHECK(response->attempts == 1);
+  CHECK_FALSE(fs::exists(out.path() / "nope"));
+  CHECK(server.request_count("/index/nope.yaml") == 1);
 }

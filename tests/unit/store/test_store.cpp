@@ -179,6 +179,34 @@ TEST_CASE("commit_download stores verified files and leaves nothing on a mismatc
   CHECK_FALSE(fs::exists(temp));
 }
 
+TEST_CASE("adopt_verified_download moves a checked file in without reading it", "[store]") {
+  TempDir dir;
+  auto store = Store::open(dir.path() / "cache").value();
+  const std::string content = "streamed and hashed by net";
+  const std::string sha = sha256_hex(content);
+  auto temp = store.temp_path("dl");
+  write_text(temp, content);
+  auto stored = store.adopt_verified_download(temp, sha, "hello 1.0.0");
+  REQUIRE(stored);
+  CHECK(*stored == store.download_path(sha));
+  CHECK(read_file(*stored).value() == content);
+  CHECK_FALSE(fs::exists(temp));
+  CHECK((fs::status(*stored).permissions() & fs::perms::owner_write) == fs::perms::none);
+
+  // The caller vouches for the hash: the bytes are not read (a file whose
+  // content does not match is stored under the name it is given).
+  const std::string claimed = sha256_hex("claimed");
+  write_text(temp, "other bytes");
+  REQUIRE(store.adopt_verified_download(temp, claimed, "x"));
+  CHECK(store.has_download(claimed));
+
+  write_text(temp, content);
+  auto bad = store.adopt_verified_download(temp, "not-a-sha", "x");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().exit_code() == 2);
+  CHECK_FALSE(fs::exists(temp));
+}
+
 TEST_CASE("import_file copies a local file in after verifying it", "[store]") {
   TempDir dir;
   auto store = Store::open(dir.path() / "cache").value();
@@ -339,6 +367,22 @@ TEST_CASE("lock serializes holders of the same key", "[store]") {
   REQUIRE(other);
   CHECK_FALSE(other->has_value());
   CHECK_FALSE(store.lock("../x"));
+}
+
+TEST_CASE("try_lock claims a free key and reports a held one", "[store]") {
+  TempDir dir;
+  auto store = Store::open(dir.path()).value();
+  auto first = store.try_lock("download-abc");
+  REQUIRE(first);
+  REQUIRE(first->has_value());
+  auto second = store.try_lock("download-abc");
+  REQUIRE(second);
+  CHECK_FALSE(second->has_value());
+  first->reset();
+  auto third = store.try_lock("download-abc");
+  REQUIRE(third);
+  CHECK(third->has_value());
+  CHECK_FALSE(store.try_lock("../x"));
 }
 
 TEST_CASE("prune removes what no recent use record names", "[store]") {
