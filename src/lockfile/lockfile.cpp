@@ -241,6 +241,24 @@ void normalize(Lockfile& lock) {
     for (auto& [platform, names] : platforms) sort_unique(names);
 }
 
+std::string_view member_name(std::string_view member) {
+  return member.substr(0, member.find('@'));
+}
+
+bool member_is(std::string_view member, const LockedPackage& package) {
+  auto at = member.find('@');
+  if (member.substr(0, at) != package.name) return false;
+  return at == std::string_view::npos || member.substr(at + 1) == package.version.to_string();
+}
+
+std::string member_of(const Lockfile& lock, const std::string& name,
+                      const version::Version& version) {
+  for (const auto& package : lock.packages)
+    if (package.name == name && !(package.version == version))
+      return name + "@" + version.to_string();
+  return name;
+}
+
 std::string serialize(const Lockfile& input) {
   Lockfile lock = input;
   normalize(lock);
@@ -418,8 +436,20 @@ Result<Lockfile> parse(std::string_view text, const std::string& file_label) {
               source, platforms, {}, what,
               [&](const std::string& platform, const Location& platform_where,
                   const YAML::Node& names) -> Result<void> {
-                by_platform[platform] = WHARF_TRY(
+                auto members = WHARF_TRY(
                     name_list(source, names, platform_where, "`" + platform + "` of " + what));
+                for (const auto& member : members) {
+                  auto at = member.find('@');
+                  bool valid = manifest::is_valid_package_name(member.substr(0, at)) &&
+                               (at == std::string::npos ||
+                                version::Version::parse(member.substr(at + 1)).has_value());
+                  if (!valid)
+                    return error_at(
+                        source, platform_where,
+                        "invalid member " + ticked(member) + " of " + what + " on " + platform,
+                        "a member is a package name, or `name@version`");
+                }
+                by_platform[platform] = std::move(members);
                 return {};
               });
         }));

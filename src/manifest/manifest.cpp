@@ -312,13 +312,21 @@ struct Parser {
           const std::string what = "environment `" + key + "`";
           WHARF_TRY_VOID(
               yaml::expect_map(source, value, what, key_where, "an indented `dependencies:` map"));
-          WHARF_TRY_VOID(yaml::for_each_entry(source, value, {"dependencies"}, what,
-                                              [&](const std::string&, const Location& deps_where,
-                                                  const YAML::Node& deps) -> Result<void> {
-                                                env.dependencies = WHARF_TRY(dependency_map(
-                                                    deps, deps_where, "`dependencies` of " + what));
-                                                return {};
-                                              }));
+          WHARF_TRY_VOID(yaml::for_each_entry(
+              source, value, {"dependencies", "solve-group"}, what,
+              [&](const std::string& inner, const Location& inner_where,
+                  const YAML::Node& item) -> Result<void> {
+                if (inner == "solve-group") {
+                  auto group = *WHARF_TRY(
+                      yaml::expect_nonempty(source, item, "`solve-group` of " + what, inner_where));
+                  env.solve_group = WHARF_TRY(package_name(
+                      source, group, location_of(source, item, inner_where), "solve group name"));
+                  return {};
+                }
+                env.dependencies =
+                    WHARF_TRY(dependency_map(item, inner_where, "`dependencies` of " + what));
+                return {};
+              }));
           out.push_back(std::move(env));
           return {};
         }));
@@ -450,6 +458,9 @@ ResolutionInputs Manifest::resolution_inputs() const {
   for (const auto* env : envs) {
     field(out, env->name);
     serialize_dependencies(out, *this, env->dependencies);
+    // Only a group other than the default is written, so that locks made
+    // before solve groups existed stay fresh.
+    if (env->solve_group != "default") field(out, "solve-group=" + env->solve_group);
   }
   inputs.environments = sha256_hex(out);
 

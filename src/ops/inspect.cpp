@@ -95,10 +95,14 @@ Result<LockedGraph> load_graph(const Context& context, const InspectOptions& opt
   if (members_it == env_it->second.end())
     return fail("environment `" + graph.environment + "` is not locked for " + graph.platform,
                 "run `wharf lock`");
-  std::set<std::string> members(members_it->second.begin(), members_it->second.end());
+  std::set<std::string> members;
+  for (const auto& member : members_it->second) members.emplace(lockfile::member_name(member));
 
   for (const auto& package : graph.lock.packages) {
-    if (!members.count(package.name)) continue;
+    bool member =
+        std::any_of(members_it->second.begin(), members_it->second.end(),
+                    [&](const std::string& m) { return lockfile::member_is(m, package); });
+    if (!member) continue;
     for (const auto& p : package.platforms) {
       if (p.platform != graph.platform) continue;
       auto& node = graph.nodes[package.name];
@@ -223,7 +227,8 @@ std::string dependency_hint(const LockedGraph& graph, const std::string& name) {
     if (env == graph.environment) continue;
     auto it = platforms.find(graph.platform);
     if (it != platforms.end() &&
-        std::find(it->second.begin(), it->second.end(), name) != it->second.end())
+        std::any_of(it->second.begin(), it->second.end(),
+                    [&](const std::string& m) { return lockfile::member_name(m) == name; }))
       return "it is in environment `" + env + "`: use `-e " + env + "`";
   }
   std::vector<std::string> names;

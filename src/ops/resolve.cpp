@@ -182,25 +182,33 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
   auto direct = WHARF_TRY(
       resolve_direct_packages(manifest, env_deps, previous, options, registries.options()));
 
-  // Merge all environments' direct requirements by name.
-  std::map<std::string, solve::Requirement> merged;
+  // Solve groups: `default` and the environments without `solve-group:` are
+  // solved together (one version of each package across them); each other
+  // group apart. A group's root merges its environments' requirements by name.
+  std::map<std::string, std::vector<std::string>> groups;  // group -> envs
+  groups["default"].push_back("default");
+  for (const auto& env : manifest.environments) groups[env.solve_group].push_back(env.name);
   std::map<std::string, std::string> pinned;
-  for (const auto& env : env_names) {
-    for (const auto& dep : env_deps[env]) {
-      auto requirement = to_requirement(dep.name, dep.constraint);
-      auto [it, inserted] = merged.emplace(dep.name, requirement);
-      if (!inserted && !(it->second.set == requirement.set)) {
-        it->second.set = it->second.set.intersect(requirement.set);
-        it->second.text += ", " + requirement.text;
-        for (auto& v : requirement.prerelease_opt_in) it->second.prerelease_opt_in.push_back(v);
+  std::map<std::string, solve::Root> roots;
+  for (const auto& [group, members] : groups) {
+    std::map<std::string, solve::Requirement> merged;
+    for (const auto& env : members) {
+      for (const auto& dep : env_deps[env]) {
+        auto requirement = to_requirement(dep.name, dep.constraint);
+        auto [it, inserted] = merged.emplace(dep.name, requirement);
+        if (!inserted && !(it->second.set == requirement.set)) {
+          it->second.set = it->second.set.intersect(requirement.set);
+          it->second.text += ", " + requirement.text;
+          for (auto& v : requirement.prerelease_opt_in) it->second.prerelease_opt_in.push_back(v);
+        }
+        if (!dep.registry.empty()) pinned[dep.name] = dep.registry;
       }
-      if (!dep.registry.empty()) pinned[dep.name] = dep.registry;
     }
+    solve::Root root{manifest.name, {}};
+    for (auto& [name, requirement] : merged) root.requirements.push_back(requirement);
+    roots.emplace(group, std::move(root));
   }
   for (const auto& [name, registry] : pinned) WHARF_TRY(registries.by_name(registry));
-
-  solve::Root root{manifest.name, {}};
-  for (auto& [name, requirement] : merged) root.requirements.push_back(requirement);
 
   solve::Options solve_options;
   solve_options.resolution = to_solver(options.resolution);
@@ -235,75 +243,103 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
   // (name, version) -> package; a package may differ across platforms.
   std::map<std::pair<std::string, std::string>, lockfile::LockedPackage> packages;
 
+  // env -> platform -> (name, version) chosen for it.
+  std::map<std::string, std::map<std::string, std::map<std::string, version::Version>>> chosen;
   for (const auto& platform : lock.platforms) {
-    solve_options.preferences.clear();
-    if (previous) {
-      for (const auto& package : previous->packages)
-        for (const auto& locked_platform : package.platforms)
-          if (locked_platform.platform == platform)
-            solve_options.preferences.emplace(package.name, package.version);
-    }
-    RegistryProvider provider(registries, platform, pinned, direct);
-    auto outcome = WHARF_TRY(solve::solve(provider, root, solve_options));
-    if (auto* unsolvable = std::get_if<solve::Unsolvable>(&outcome)) {
-      std::string where = lock.platforms.size() > 1 ? " on " + platform : "";
-      return fail("no set of versions satisfies the requirements of `" + manifest.name + "`" +
-                      where + ":\n" + unsolvable->explanation,
-                  "relax the constraints named above in wharf.yaml");
-    }
-    auto& solution = std::get<solve::Solution>(outcome);
+    for (const auto& [group, group_envs] : groups) {
+      // Locked preferences: what this group's environments held, else any
+      // locked version of the name.
+      solve_options.preferences.clear();
+      if (previous) {
+        for (const auto& env : group_envs) {
+          auto env_it = previous->environments.find(env);
+          if (env_it == previous->environments.end()) continue;
+          auto members_it = env_it->second.find(platform);
+          if (members_it == env_it->second.end()) continue;
+          for (const auto& member : members_it->second)
+            for (const auto& package : previous->packages)
+              if (lockfile::member_is(member, package))
+                solve_options.preferences.emplace(package.name, package.version);
+        }
+        for (const auto& package : previous->packages)
+          for (const auto& locked_platform : package.platforms)
+            if (locked_platform.platform == platform)
+              solve_options.preferences.emplace(package.name, package.version);
+      }
+      RegistryProvider provider(registries, platform, pinned, direct);
+      auto outcome = WHARF_TRY(solve::solve(provider, roots.at(group), solve_options));
+      if (auto* unsolvable = std::get_if<solve::Unsolvable>(&outcome)) {
+        std::string where = lock.platforms.size() > 1 ? " on " + platform : "";
+        if (group != "default") where += " (solve group `" + group + "`)";
+        return fail("no set of versions satisfies the requirements of `" + manifest.name + "`" +
+                        where + ":\n" + unsolvable->explanation,
+                    "relax the constraints named above in wharf.yaml");
+      }
+      auto& solution = std::get<solve::Solution>(outcome);
 
-    for (const auto& [name, chosen] : solution.versions) {
-      if (auto it = direct.find(name); it != direct.end()) {
-        auto& package = packages[std::make_pair(name, chosen.to_string())];
+      for (const auto& [name, version] : solution.versions) {
+        auto key = std::make_pair(name, version.to_string());
+        bool seen = false;
+        if (auto it = packages.find(key); it != packages.end())
+          for (const auto& p : it->second.platforms) seen = seen || p.platform == platform;
+        if (seen) continue;  // another group chose the same package here
+        if (auto it = direct.find(name); it != direct.end()) {
+          auto& package = packages[key];
+          package.name = name;
+          package.version = it->second.package.version;
+          package.source = it->second.source;
+          lockfile::LockedPlatform locked;
+          locked.platform = platform;
+          locked.artifact = it->second.artifact;
+          if (auto deps = solution.dependencies.find(name); deps != solution.dependencies.end())
+            locked.dependencies = deps->second;
+          package.platforms.push_back(std::move(locked));
+          continue;
+        }
+        auto* entry = WHARF_TRY(provider.lookup(name));
+        const manifest::IndexVersion* index_version = nullptr;
+        for (const auto& v : entry->index->versions)
+          if (v.version == version) index_version = &v;
+        if (!index_version) return fail("internal: chosen " + name + " is not in its index");
+        auto& package = packages[key];
         package.name = name;
-        package.version = it->second.package.version;
-        package.source = it->second.source;
+        package.version = index_version->version;
+        package.source.kind = lockfile::SourceKind::Registry;
+        package.source.location = entry->registry->url();
         lockfile::LockedPlatform locked;
         locked.platform = platform;
-        locked.artifact = it->second.artifact;
+        const auto* artifact = provider.artifact_for(*index_version);
+        locked.artifact = lockfile::LockedArtifact{artifact->url, artifact->sha256, artifact->size};
         if (auto deps = solution.dependencies.find(name); deps != solution.dependencies.end())
           locked.dependencies = deps->second;
+        std::sort(locked.dependencies.begin(), locked.dependencies.end());
         package.platforms.push_back(std::move(locked));
-        continue;
       }
-      auto* entry = WHARF_TRY(provider.lookup(name));
-      const manifest::IndexVersion* index_version = nullptr;
-      for (const auto& v : entry->index->versions)
-        if (v.version == chosen) index_version = &v;
-      if (!index_version) return fail("internal: chosen " + name + " is not in its index");
-      auto key = std::make_pair(name, chosen.to_string());
-      auto& package = packages[key];
-      package.name = name;
-      package.version = index_version->version;
-      package.source.kind = lockfile::SourceKind::Registry;
-      package.source.location = entry->registry->url();
-      lockfile::LockedPlatform locked;
-      locked.platform = platform;
-      const auto* artifact = provider.artifact_for(*index_version);
-      locked.artifact = lockfile::LockedArtifact{artifact->url, artifact->sha256, artifact->size};
-      if (auto deps = solution.dependencies.find(name); deps != solution.dependencies.end())
-        locked.dependencies = deps->second;
-      std::sort(locked.dependencies.begin(), locked.dependencies.end());
-      package.platforms.push_back(std::move(locked));
-    }
 
-    // Each environment holds the closure of its direct dependencies.
-    for (const auto& env : env_names) {
-      std::set<std::string> members;
-      std::vector<std::string> queue;
-      for (const auto& dep : env_deps[env]) queue.push_back(dep.name);
-      while (!queue.empty()) {
-        auto name = queue.back();
-        queue.pop_back();
-        if (!members.insert(name).second) continue;
-        if (auto deps = solution.dependencies.find(name); deps != solution.dependencies.end())
-          for (const auto& d : deps->second) queue.push_back(d);
+      // Each environment holds the closure of its direct dependencies.
+      for (const auto& env : group_envs) {
+        auto& members = chosen[env][platform];
+        std::vector<std::string> queue;
+        for (const auto& dep : env_deps[env]) queue.push_back(dep.name);
+        while (!queue.empty()) {
+          auto name = queue.back();
+          queue.pop_back();
+          auto version = solution.versions.find(name);
+          if (version == solution.versions.end() || members.count(name)) continue;
+          members.emplace(name, version->second);
+          if (auto deps = solution.dependencies.find(name); deps != solution.dependencies.end())
+            for (const auto& d : deps->second) queue.push_back(d);
+        }
       }
-      lock.environments[env][platform] = {members.begin(), members.end()};
     }
   }
   for (auto& [key, package] : packages) lock.packages.push_back(std::move(package));
+  for (const auto& [env, platforms] : chosen)
+    for (const auto& [platform, members] : platforms) {
+      auto& listed = lock.environments[env][platform];
+      for (const auto& [name, version] : members)
+        listed.push_back(lockfile::member_of(lock, name, version));
+    }
   return lock;
 }
 

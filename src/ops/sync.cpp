@@ -227,10 +227,11 @@ Result<LockedEnvironment> locked_environment(const Context& context, const lockf
 
   LockedEnvironment out;
   out.request.prefix = environment_prefix(context.project_dir, env);
-  for (const auto& name : platform_it->second) {
+  for (const auto& member : platform_it->second) {
+    std::string name(lockfile::member_name(member));
     LockedEnvironment::Entry entry{nullptr, nullptr};
     for (const auto& package : lock.packages) {
-      if (package.name != name) continue;
+      if (!lockfile::member_is(member, package)) continue;
       // Git and path packages lock no artifact (describe_locked_direct()).
       bool needs_artifact = package.source.kind == lockfile::SourceKind::Registry ||
                             package.source.kind == lockfile::SourceKind::Url;

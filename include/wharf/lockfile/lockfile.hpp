@@ -88,12 +88,24 @@ struct Lockfile {
   std::map<std::string, std::string> input_hashes;
   std::vector<std::string> platforms;   // sorted
   std::vector<LockedPackage> packages;  // sorted by name, then version
-  // env -> platform -> package names (sorted)
+  // env -> platform -> members (sorted): a package name, or "name@version"
+  // when the lock holds several versions of that name (environments of
+  // different solve groups); see member_name() and member_package().
   std::map<std::string, std::map<std::string, std::vector<std::string>>> environments;
 
   // The first package called `name` (packages are sorted by name), or nullptr.
   const LockedPackage* find(std::string_view name) const;
 };
+
+// The package name of an environment member ("libgreet@1.0.0" -> "libgreet").
+std::string_view member_name(std::string_view member);
+// Whether `package` is the one an environment member names: same name, and
+// the same version when the member gives one.
+bool member_is(std::string_view member, const LockedPackage& package);
+// How an environment lists (name, version) in `lock`: the bare name unless
+// the lock holds another version of that name.
+std::string member_of(const Lockfile& lock, const std::string& name,
+                      const version::Version& version);
 
 // Records the manifest's resolution inputs: inputs_hash and input_hashes.
 void stamp_inputs(Lockfile& lock, const manifest::Manifest& manifest);

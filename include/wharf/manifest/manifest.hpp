@@ -76,6 +76,10 @@ struct DependencySpec {
 struct EnvironmentDecl {
   std::string name;
   std::vector<DependencySpec> dependencies;  // in file order
+  // Environments of one solve group are solved together, so a package has
+  // one version across them; `default` and every environment that names no
+  // group form the group "default". Another name solves apart from it.
+  std::string solve_group = "default";
   Location where;
 };
 

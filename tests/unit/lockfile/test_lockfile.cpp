@@ -447,3 +447,32 @@ TEST_CASE("redact_url strips credentials only", "[lockfile]") {
   CHECK(redact_url("git@github.com:org/repo.git") == "git@github.com:org/repo.git");
   CHECK(redact_url("../artifacts/x.tar.gz") == "../artifacts/x.tar.gz");
 }
+
+TEST_CASE("environment members name a version only when the lock holds several", "[lockfile]") {
+  Lockfile lock = sample_lock();  // two versions of hello, one of tool
+  const auto* hello = lock.find("hello");
+  REQUIRE(hello);
+  const std::string hello_at = "hello@" + hello->version.to_string();
+  CHECK(member_of(lock, "hello", hello->version) == hello_at);
+  CHECK(member_of(lock, "tool", lock.find("tool")->version) == "tool");
+  CHECK(member_name("hello@1.0.0") == "hello");
+  CHECK(member_name("tool") == "tool");
+  CHECK(member_is(hello_at, *hello));
+  CHECK(member_is("hello", *hello));
+  CHECK_FALSE(member_is("hello@9.9.9", *hello));
+  CHECK_FALSE(member_is("hell", *hello));
+
+  lock.environments["old"]["linux-x86_64"] = {"hello@1.0.0", "tool"};
+  auto parsed = parse(serialize(lock), "wharf.lock");
+  if (!parsed) FAIL(parsed.error().message);
+  CHECK(parsed->environments.at("old").at("linux-x86_64") ==
+        std::vector<std::string>{"hello@1.0.0", "tool"});
+
+  for (const char* bad : {"hello@", "hello@x.y", "Hello", "@1.0.0"}) {
+    auto broken = lock;
+    broken.environments["old"]["linux-x86_64"] = {bad};
+    auto refused = parse(serialize(broken), "wharf.lock");
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message.find("invalid member") != std::string::npos);
+  }
+}

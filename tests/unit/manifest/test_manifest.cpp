@@ -507,3 +507,22 @@ TEST_CASE("Location::to_string is file:line:column", "[manifest]") {
   CHECK((Location{"wharf.yaml", 4, 3}).to_string() == "wharf.yaml:4:3");
   CHECK((Location{"wharf.yaml", 0, 0}).to_string() == "wharf.yaml");
 }
+
+TEST_CASE("solve-group puts an environment apart, and only then changes the hash", "[manifest]") {
+  const std::string head =
+      "name: demo\nregistries:\n  - name: main\n    url: file:./r\ndependencies:\n  a: \"*\"\n"
+      "environments:\n  dev:\n";
+  auto plain = parse_ok(head + "    dependencies:\n      b: \"*\"\n");
+  auto same = parse_ok(head + "    solve-group: default\n    dependencies:\n      b: \"*\"\n");
+  auto apart = parse_ok(head + "    solve-group: tools\n    dependencies:\n      b: \"*\"\n");
+  REQUIRE(plain.environments.size() == 1);
+  CHECK(plain.environments[0].solve_group == "default");
+  CHECK(apart.environments[0].solve_group == "tools");
+  CHECK(same.resolution_hash() == plain.resolution_hash());
+  CHECK(apart.resolution_hash() != plain.resolution_hash());
+  CHECK(apart.resolution_inputs().environments != plain.resolution_inputs().environments);
+  CHECK(apart.resolution_inputs().dependencies == plain.resolution_inputs().dependencies);
+
+  auto bad = parse_err(head + "    solve-group: [x]\n");
+  CHECK(bad.message.find("wharf.yaml:9:") == 0);
+}
