@@ -17,10 +17,14 @@
 namespace wharf::ops {
 
 // The registries a manifest declares, opened lazily and looked up by name or URL.
+// With a cache folder, parsed index files are kept under `<cache>/index-cache`.
 class RegistrySet {
  public:
-  RegistrySet(std::filesystem::path manifest_root, std::vector<manifest::RegistryDecl> decls)
-      : m_root(std::move(manifest_root)), m_decls(std::move(decls)) {}
+  RegistrySet(std::filesystem::path manifest_root, std::vector<manifest::RegistryDecl> decls,
+              std::filesystem::path cache_dir = {})
+      : m_root(std::move(manifest_root)),
+        m_decls(std::move(decls)),
+        m_cache_dir(std::move(cache_dir)) {}
   const std::vector<manifest::RegistryDecl>& decls() const { return m_decls; }
   Result<source::Registry*> by_name(const std::string& name);
   // For lockfile entries: the registry with this URL (opened even when the
@@ -30,6 +34,7 @@ class RegistrySet {
  private:
   std::filesystem::path m_root;
   std::vector<manifest::RegistryDecl> m_decls;
+  std::filesystem::path m_cache_dir;
   std::map<std::string, std::unique_ptr<source::Registry>> m_open;  // by URL
 };
 

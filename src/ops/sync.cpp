@@ -24,6 +24,7 @@ Result<source::Registry*> RegistrySet::by_url(const std::string& url) {
   for (const auto& decl : m_decls)
     if (decl.url == url) name = decl.name;
   auto registry = WHARF_TRY(source::open_registry(name, url, m_root));
+  if (!m_cache_dir.empty()) registry->set_index_cache({m_cache_dir / "index-cache"});
   return m_open.emplace(url, std::move(registry)).first->second.get();
 }
 
@@ -66,7 +67,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   }
 
   auto start = Clock::now();
-  RegistrySet registries(manifest.root, manifest.registries);
+  RegistrySet registries(manifest.root, manifest.registries, context.cache_dir);
   auto lock =
       WHARF_TRY(resolve_lockfile(manifest, registries, existing ? &*existing : nullptr, options));
   std::string bytes = lockfile::serialize(lock);

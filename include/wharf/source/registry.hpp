@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "wharf/manifest/index_cache.hpp"
 #include "wharf/manifest/registry_index.hpp"
 #include "wharf/util/error.hpp"
 
@@ -51,6 +52,9 @@ class Registry {
   virtual std::string artifact_location(const std::string& url) const = 0;
   // A human description for messages ("registry `main` (file:./registry)").
   std::string describe() const;
+  // Where parsed index files are cached (manifest/index_cache.hpp); none by default.
+  void set_index_cache(manifest::IndexCache cache) { m_index_cache = std::move(cache); }
+  const manifest::IndexCache& index_cache() const { return m_index_cache; }
 
  protected:
   Registry(std::string name, std::string url) : m_name(std::move(name)), m_url(std::move(url)) {}
@@ -58,6 +62,7 @@ class Registry {
  private:
   std::string m_name;
   std::string m_url;
+  manifest::IndexCache m_index_cache;
 };
 
 // Opens a registry. For `file:` registries a missing folder or registry.yaml
