@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <variant>
 
@@ -128,6 +129,58 @@ solve::Resolution to_solver(Resolution r) {
   return solve::Resolution::Highest;
 }
 
+const char* kind_name(solve::DerivationNode::Kind kind) {
+  switch (kind) {
+    case solve::DerivationNode::Kind::Root:
+      return "root";
+    case solve::DerivationNode::Kind::NoVersions:
+      return "no_versions";
+    case solve::DerivationNode::Kind::Dependency:
+      return "dependency";
+    case solve::DerivationNode::Kind::Derived:
+      break;
+  }
+  return "derived";
+}
+
+}  // namespace
+
+std::string unsolvable_details(const solve::Unsolvable& unsolvable, const std::string& project,
+                               const std::string& platform) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (std::size_t i = 0; i < unsolvable.nodes.size(); ++i) {
+    const solve::DerivationNode& node = unsolvable.nodes[i];
+    nlohmann::json terms = nlohmann::json::array();
+    for (const auto& t : node.terms)
+      terms.push_back({{"package", t.package}, {"positive", t.positive}, {"versions", t.versions}});
+    nlohmann::json out = {{"id", i},
+                          {"kind", kind_name(node.kind)},
+                          {"text", node.sentence},
+                          {"terms", std::move(terms)},
+                          {"line", node.line ? nlohmann::json(node.line) : nlohmann::json()}};
+    if (node.kind == solve::DerivationNode::Kind::Derived) {
+      out["causes"] = {node.cause1, node.cause2};
+    } else {
+      out["causes"] = nlohmann::json::array();
+      out["package"] = node.package;
+    }
+    if (node.kind == solve::DerivationNode::Kind::NoVersions ||
+        node.kind == solve::DerivationNode::Kind::Dependency)
+      out["versions"] = node.versions;
+    if (node.kind == solve::DerivationNode::Kind::Dependency) {
+      out["dependency"] = node.dependency;
+      out["constraint"] = node.constraint;
+    }
+    nodes.push_back(std::move(out));
+  }
+  nlohmann::json details = {{"kind", "unsatisfiable"},      {"project", project},
+                            {"platform", platform},         {"explanation", unsolvable.explanation},
+                            {"root", unsolvable.root_node}, {"nodes", std::move(nodes)}};
+  return details.dump();
+}
+
+namespace {
+
 Result<void> require_registry_sources(const std::vector<manifest::DependencySpec>& deps) {
   for (const auto& dep : deps) {
     if (dep.kind == manifest::SourceKind::Registry) continue;
@@ -216,9 +269,11 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
     auto outcome = WHARF_TRY(solve::solve(provider, root, solve_options));
     if (auto* unsolvable = std::get_if<solve::Unsolvable>(&outcome)) {
       std::string where = lock.platforms.size() > 1 ? " on " + platform : "";
-      return fail("no set of versions satisfies the requirements of `" + manifest.name + "`" +
-                      where + ":\n" + unsolvable->explanation,
-                  "relax the constraints named above in wharf.yaml");
+      auto error = fail("no set of versions satisfies the requirements of `" + manifest.name + "`" +
+                            where + ":\n" + unsolvable->explanation,
+                        "relax the constraints named above in wharf.yaml");
+      error.error().details = unsolvable_details(*unsolvable, manifest.name, platform);
+      return error;
     }
     auto& solution = std::get<solve::Solution>(outcome);
 
