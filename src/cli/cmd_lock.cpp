@@ -19,8 +19,11 @@ ops::LockOptions to_lock_options(const LockFlags& flags) {
   if (flags.resolution == "lowest") options.resolution = ops::Resolution::Lowest;
   if (flags.resolution == "lowest-direct") options.resolution = ops::Resolution::LowestDirect;
   if (flags.prerelease == "allow") options.prereleases = ops::Prereleases::Allow;
-  options.update = {flags.update.begin(), flags.update.end()};
-  options.update_all = flags.update_given && flags.update.empty();
+  // A bare `--update` reaches CLI11 as one empty value (its default), not as
+  // no values.
+  for (const auto& name : flags.update)
+    if (!name.empty()) options.update.insert(name);
+  options.update_all = flags.update_given && options.update.empty();
   return options;
 }
 
