@@ -58,6 +58,7 @@ double cpu_ms() {
 // releases' pre-releases in), so the bench sees the same requirements as wharf.
 std::vector<version::Version> named_prereleases(const version::Constraint& constraint) {
   std::vector<version::Version> out;
+  if (constraint.text().find('-') == std::string::npos) return out;  // none without a `-`
   std::string piece;
   for (char c : constraint.text() + " ") {
     if (std::string_view("<>=!^~,| ").find(c) != std::string_view::npos) {

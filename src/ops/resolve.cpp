@@ -16,6 +16,7 @@ namespace {
 // 1.0.0-rc.1); the solver lets pre-releases of those releases be candidates.
 std::vector<version::Version> named_prereleases(const std::string& text) {
   std::vector<version::Version> out;
+  if (text.find('-') == std::string::npos) return out;  // no pre-release without a `-`
   std::string normalized = text;
   for (auto& c : normalized)
     if (c == '|') c = ',';

@@ -51,6 +51,14 @@ void yank(const Sandbox& box, const std::string& name, const std::string& versio
   box.write(rel, text);
 }
 
+// A registry with `lib` at `versions` and a project that needs lib `constraint`.
+void lib_registry(const Sandbox& box, const std::vector<std::string>& versions,
+                  const std::string& constraint) {
+  for (const auto& v : versions) add(box, "lib", v);
+  box.index();
+  box.write_project("  lib: \"" + constraint + "\"\n");
+}
+
 }  // namespace
 
 TEST_CASE("lock --update NAME moves only NAME and what it must; --update moves all",
@@ -133,10 +141,7 @@ TEST_CASE("lock --resolution lowest and lowest-direct", "[integration]") {
 
 TEST_CASE("pre-releases: only when named, or with --prerelease allow", "[integration]") {
   Sandbox box;
-  add(box, "lib", "1.0.0");
-  add(box, "lib", "2.0.0-rc.1");
-  box.index();
-  box.write_project("  lib: \">=1\"\n");
+  lib_registry(box, {"1.0.0", "2.0.0-rc.1"}, ">=1");
   require_exit(box.wharf({"lock"}, "project"), 0);
   CHECK(locked(box).at("lib") == "1.0.0");
 
@@ -151,10 +156,7 @@ TEST_CASE("pre-releases: only when named, or with --prerelease allow", "[integra
 
 TEST_CASE("a yanked version is not chosen unless it is already locked", "[integration]") {
   Sandbox box;
-  add(box, "lib", "1.0.0");
-  add(box, "lib", "1.1.0");
-  box.index();
-  box.write_project("  lib: \"^1\"\n");
+  lib_registry(box, {"1.0.0", "1.1.0"}, "^1");
   require_exit(box.wharf({"lock"}, "project"), 0);
   CHECK(locked(box).at("lib") == "1.1.0");
 
@@ -171,11 +173,8 @@ TEST_CASE("a yanked version is not chosen unless it is already locked", "[integr
 
   // A fresh project never picks it.
   Sandbox fresh;
-  add(fresh, "lib", "1.0.0");
-  add(fresh, "lib", "1.1.0");
-  fresh.index();
+  lib_registry(fresh, {"1.0.0", "1.1.0"}, "^1");
   yank(fresh, "lib", "1.1.0");
-  fresh.write_project("  lib: \"^1\"\n");
   require_exit(fresh.wharf({"lock"}, "project"), 0);
   CHECK(locked(fresh).at("lib") == "1.0.0");
 
@@ -241,12 +240,9 @@ TEST_CASE("an unsatisfiable manifest exits 1, explains why, names the project, w
 
 TEST_CASE("lock keeps parsed index files in the cache and notices edited ones", "[integration]") {
   Sandbox box;
-  add(box, "lib", "1.0.0");
-  add(box, "lib", "1.1.0");
-  box.index();
+  lib_registry(box, {"1.0.0", "1.1.0"}, "^1");
   // Hand-edited index (a comment takes it off the canonical fast path).
   box.write("registry/index/lib.yaml", "# edited\n" + box.read("registry/index/lib.yaml"));
-  box.write_project("  lib: \"^1\"\n");
   require_exit(box.wharf({"lock"}, "project"), 0);
   CHECK(locked(box).at("lib") == "1.1.0");
   CHECK(std::filesystem::exists(box.cache() / "index-cache"));

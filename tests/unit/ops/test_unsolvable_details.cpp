@@ -34,36 +34,45 @@ void add_index(const fs::path& registry, const std::string& name,
                             manifest::write_package_index(index)));
 }
 
+// A file registry under `dir`, filled by `fill`, and a project `name` that
+// depends on `dependencies` (YAML lines); returns what locking it gives.
+template <class Fill>
+Result<ops::LockResult> lock_project(const TempDir& dir, Fill fill, const std::string& name,
+                                     const std::string& dependencies) {
+  fs::path registry = dir.path() / "registry";
+  REQUIRE(write_file_atomic(registry / "registry.yaml", "format: 1\nname: test\n"));
+  fill(registry);
+  fs::path project = dir.path() / "project";
+  REQUIRE(write_file_atomic(project / "wharf.yaml", "name: " + name +
+                                                        "\nregistries:\n"
+                                                        "  - name: main\n"
+                                                        "    url: file:../registry\n"
+                                                        "dependencies:\n" +
+                                                        dependencies));
+  ops::Reporter reporter;
+  ops::Context context{project, dir.path() / "cache", &reporter};
+  return ops::lock(context, ops::LockOptions{});
+}
+
 }  // namespace
 
 TEST_CASE("a failed lock's details are the derivation tree as JSON, citing real dependencies",
           "[ops]") {
   TempDir dir;
-  fs::path registry = dir.path() / "registry";
-  REQUIRE(write_file_atomic(registry / "registry.yaml", "format: 1\nname: test\n"));
   // demo needs a ^2 and c; a 2.x needs b ^3; c needs b <3: no solution.
-  add_index(registry, "a", {{"1.0.0", {}}, {"2.0.0", {{"b", "^3"}}}, {"2.1.0", {{"b", "^3"}}}});
-  add_index(registry, "b", {{"2.0.0", {}}, {"3.0.0", {}}});
-  add_index(registry, "c", {{"1.0.0", {{"b", "<3"}}}});
-  add_index(registry, "unrelated", {{"1.0.0", {{"b", ">=1"}}}});
-  fs::path project = dir.path() / "project";
-  REQUIRE(write_file_atomic(project / "wharf.yaml",
-                            "name: demo\n"
-                            "registries:\n"
-                            "  - name: main\n"
-                            "    url: file:../registry\n"
-                            "dependencies:\n"
-                            "  a: \"^2\"\n"
-                            "  c: \"*\"\n"));
-  ops::Reporter reporter;
-  ops::Context context{project, dir.path() / "cache", &reporter};
-  auto result = ops::lock(context, ops::LockOptions{});
+  auto fill = [](const fs::path& registry) {
+    add_index(registry, "a", {{"1.0.0", {}}, {"2.0.0", {{"b", "^3"}}}, {"2.1.0", {{"b", "^3"}}}});
+    add_index(registry, "b", {{"2.0.0", {}}, {"3.0.0", {}}});
+    add_index(registry, "c", {{"1.0.0", {{"b", "<3"}}}});
+    add_index(registry, "unrelated", {{"1.0.0", {{"b", ">=1"}}}});
+  };
+  auto result = lock_project(dir, fill, "demo", "  a: \"^2\"\n  c: \"*\"\n");
   REQUIRE_FALSE(result);
   const Error& error = result.error();
   CHECK(error.exit_code() == 1);
   CHECK(error.message.find("version solving failed") != std::string::npos);
   CHECK(error.message.find("`demo`") != std::string::npos);
-  CHECK_FALSE(fs::exists(project / "wharf.lock"));
+  CHECK_FALSE(fs::exists(dir.path() / "project" / "wharf.lock"));
 
   REQUIRE_FALSE(error.details.empty());
   nlohmann::json details = nlohmann::json::parse(error.details);  // throws if not JSON
@@ -123,25 +132,15 @@ TEST_CASE("a failed lock with a numbered explanation ties lines to nodes", "[ops
   // The branching scenario: two independent reasons why `x` cannot be chosen
   // make the explanation refer back to a numbered line.
   TempDir dir;
-  fs::path registry = dir.path() / "registry";
-  REQUIRE(write_file_atomic(registry / "registry.yaml", "format: 1\nname: test\n"));
-  add_index(registry, "foo",
-            {{"1.0.0", {{"a", "^1"}, {"b", "^1"}}}, {"1.1.0", {{"x", "^1"}, {"y", "^1"}}}});
-  add_index(registry, "a", {{"1.0.0", {{"b", "^2"}}}});
-  add_index(registry, "b", {{"1.0.0", {}}, {"2.0.0", {}}});
-  add_index(registry, "x", {{"1.0.0", {{"y", "^2"}}}});
-  add_index(registry, "y", {{"1.0.0", {}}, {"2.0.0", {}}});
-  fs::path project = dir.path() / "project";
-  REQUIRE(write_file_atomic(project / "wharf.yaml",
-                            "name: root-app\n"
-                            "registries:\n"
-                            "  - name: main\n"
-                            "    url: file:../registry\n"
-                            "dependencies:\n"
-                            "  foo: \"^1\"\n"));
-  ops::Reporter reporter;
-  ops::Context context{project, dir.path() / "cache", &reporter};
-  auto result = ops::lock(context, ops::LockOptions{});
+  auto fill = [](const fs::path& registry) {
+    add_index(registry, "foo",
+              {{"1.0.0", {{"a", "^1"}, {"b", "^1"}}}, {"1.1.0", {{"x", "^1"}, {"y", "^1"}}}});
+    add_index(registry, "a", {{"1.0.0", {{"b", "^2"}}}});
+    add_index(registry, "b", {{"1.0.0", {}}, {"2.0.0", {}}});
+    add_index(registry, "x", {{"1.0.0", {{"y", "^2"}}}});
+    add_index(registry, "y", {{"1.0.0", {}}, {"2.0.0", {}}});
+  };
+  auto result = lock_project(dir, fill, "root-app", "  foo: \"^1\"\n");
   REQUIRE_FALSE(result);
   nlohmann::json details = nlohmann::json::parse(result.error().details);
   const std::string explanation = details["explanation"];
