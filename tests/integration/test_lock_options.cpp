@@ -61,7 +61,7 @@ void lib_registry(const Sandbox& box, const std::vector<std::string>& versions,
 
 }  // namespace
 
-TEST_CASE("lock --update NAME moves only NAME and what it must; --update moves all",
+TEST_CASE("lock --update NAME moves only NAME and what it must, --update moves all",
           "[integration]") {
   Sandbox box;
   add(box, "app", "1.0.0", {{"lib", "^1"}});
@@ -185,7 +185,7 @@ TEST_CASE("a yanked version is not chosen unless it is already locked", "[integr
   CHECK(none.err.find("version solving failed") != std::string::npos);
 }
 
-TEST_CASE("overrides: replace every requirement; constraints: narrow without adding",
+TEST_CASE("overrides: replace every requirement, constraints: narrow without adding",
           "[integration]") {
   Sandbox box;
   add(box, "app", "1.0.0", {{"lib", "^1"}});
