@@ -1,12 +1,15 @@
 // bench_solve_registry: solve a project against a wharf file registry, the
 // way `wharf lock` would, and time it.
 //
-//   bench_solve_registry PROJECT_DIR [--quiet]
+//   bench_solve_registry PROJECT_DIR [--quiet] [--index-cache DIR]
 //
 // Reads PROJECT_DIR/wharf.yaml (its dependencies and its first registry, which
 // must be a `file:` registry), then solves with wharf::solve::solve(); the
 // provider reads and parses `index/<name>.yaml` the first time the solver
 // asks about a package, so the time includes index reading as wharf pays it.
+// With --index-cache, index files are read through the cache of parsed
+// indexes that `wharf lock` keeps under its cache folder
+// (manifest/index_cache.hpp); run once to fill it, then time the warm run.
 // Prints one JSON object on stdout:
 //
 //   {"status": "solved"|"unsolvable", "versions": {name: version},
@@ -28,6 +31,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "wharf/manifest/index_cache.hpp"
 #include "wharf/manifest/manifest.hpp"
 #include "wharf/manifest/registry_index.hpp"
 #include "wharf/solve/solver.hpp"
@@ -54,6 +58,7 @@ double cpu_ms() {
 // releases' pre-releases in), so the bench sees the same requirements as wharf.
 std::vector<version::Version> named_prereleases(const version::Constraint& constraint) {
   std::vector<version::Version> out;
+  if (constraint.text().find('-') == std::string::npos) return out;  // none without a `-`
   std::string piece;
   for (char c : constraint.text() + " ") {
     if (std::string_view("<>=!^~,| ").find(c) != std::string_view::npos) {
@@ -73,7 +78,8 @@ solve::Requirement to_requirement(const std::string& name, const version::Constr
 
 class FileRegistryProvider final : public solve::Provider {
  public:
-  explicit FileRegistryProvider(fs::path root) : m_root(std::move(root)) {}
+  FileRegistryProvider(fs::path root, manifest::IndexCache cache)
+      : m_root(std::move(root)), m_index_cache(std::move(cache)) {}
 
   Result<std::vector<solve::Candidate>> candidates(const std::string& name) override {
     const manifest::PackageIndex* index = WHARF_TRY(load(name));
@@ -115,7 +121,7 @@ class FileRegistryProvider final : public solve::Provider {
     std::error_code ec;
     if (fs::exists(file, ec)) {
       std::string text = WHARF_TRY(read_file(file));
-      parsed = WHARF_TRY(manifest::parse_package_index(text, file.string()));
+      parsed = WHARF_TRY(manifest::load_package_index(text, file.string(), m_index_cache));
       ++m_read;
     }
     m_index_ms += ms_since(start);
@@ -125,6 +131,7 @@ class FileRegistryProvider final : public solve::Provider {
   }
 
   fs::path m_root;
+  manifest::IndexCache m_index_cache;
   std::unordered_map<std::string, std::optional<manifest::PackageIndex>> m_cache;
   double m_index_ms = 0;
   double m_index_cpu_ms = 0;
@@ -148,7 +155,7 @@ Result<fs::path> file_registry_root(const manifest::Manifest& m) {
   return absolute_from(m.root, path);
 }
 
-Result<nlohmann::json> run(const fs::path& project) {
+Result<nlohmann::json> run(const fs::path& project, const manifest::IndexCache& cache) {
   auto total_start = Clock::now();
   auto start = Clock::now();
   manifest::Manifest m = WHARF_TRY(manifest::load_manifest(project / "wharf.yaml"));
@@ -164,7 +171,7 @@ Result<nlohmann::json> run(const fs::path& project) {
   }
   double manifest_ms = ms_since(start);
 
-  FileRegistryProvider provider(registry);
+  FileRegistryProvider provider(registry, cache);
   start = Clock::now();
   double solve_cpu_start = cpu_ms();
   solve::Outcome outcome = WHARF_TRY(solve::solve(provider, root));
@@ -197,13 +204,16 @@ Result<nlohmann::json> run(const fs::path& project) {
 int main(int argc, char** argv) {
   std::optional<fs::path> project;
   bool quiet = false;
+  manifest::IndexCache cache;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--quiet") {
       quiet = true;
+    } else if (arg == "--index-cache" && i + 1 < argc) {
+      cache.dir = argv[++i];
     } else if (arg.starts_with("-") || project) {
       std::fprintf(stderr,
-                   "usage: bench_solve_registry PROJECT_DIR [--quiet]\n"
+                   "usage: bench_solve_registry PROJECT_DIR [--quiet] [--index-cache DIR]\n"
                    "  PROJECT_DIR holds wharf.yaml with a file: registry (gen_universe.py "
                    "writes one under OUT/wharf)\n");
       return 2;
@@ -212,10 +222,10 @@ int main(int argc, char** argv) {
     }
   }
   if (!project) {
-    std::fprintf(stderr, "usage: bench_solve_registry PROJECT_DIR [--quiet]\n");
+    std::fprintf(stderr, "usage: bench_solve_registry PROJECT_DIR [--quiet] [--index-cache DIR]\n");
     return 2;
   }
-  auto result = run(*project);
+  auto result = run(*project, cache);
   if (!result) {
     std::fprintf(stderr, "bench_solve_registry: %s\n", result.error().message.c_str());
     if (!result.error().hint.empty()) std::fprintf(stderr, "  %s\n", result.error().hint.c_str());

@@ -12,6 +12,7 @@
 #include "wharf/lockfile/lockfile.hpp"
 #include "wharf/manifest/manifest.hpp"
 #include "wharf/ops/ops.hpp"
+#include "wharf/solve/derivation.hpp"
 #include "wharf/source/direct.hpp"
 #include "wharf/source/registry.hpp"
 #include "wharf/store/store.hpp"
@@ -19,6 +20,7 @@
 namespace wharf::ops {
 
 // The registries a manifest declares, opened lazily and looked up by name or URL.
+// With a cache folder, parsed index files are kept under `<cache>/index-cache`.
 class RegistrySet {
  public:
   RegistrySet(std::filesystem::path manifest_root, std::vector<manifest::RegistryDecl> decls,
@@ -50,6 +52,17 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
                                             RegistrySet& registries,
                                             const lockfile::Lockfile* previous,
                                             const LockOptions& options);
+
+// Error::details of a failed solve, as JSON text (schemas/unsatisfiable.schema.json):
+//   {"kind": "unsatisfiable", "project", "platform", "explanation" (the text
+//    printed), "root" (id of the final node), "nodes": [{"id", "kind" (root |
+//    no_versions | dependency | derived), "text" (the node's own sentence),
+//    "terms": [{"package", "positive", "versions"}], "line" (its "(N)" in the
+//    explanation, or null), "causes" ([id, id] for derived, else []),
+//    "package", "versions", "dependency", "constraint" (external facts)}]}
+// Causes come before the nodes they explain.
+std::string unsolvable_details(const solve::Unsolvable& unsolvable, const std::string& project,
+                               const std::string& platform);
 
 // The platforms a manifest locks: its `platforms:` or the current one.
 std::vector<std::string> locked_platforms(const manifest::Manifest& manifest);

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <variant>
 
@@ -15,6 +16,7 @@ namespace {
 // 1.0.0-rc.1); the solver lets pre-releases of those releases be candidates.
 std::vector<version::Version> named_prereleases(const std::string& text) {
   std::vector<version::Version> out;
+  if (text.find('-') == std::string::npos) return out;  // no pre-release without a `-`
   std::string normalized = text;
   for (auto& c : normalized)
     if (c == '|') c = ',';
@@ -159,7 +161,57 @@ solve::Resolution to_solver(Resolution r) {
   return solve::Resolution::Highest;
 }
 
+const char* kind_name(solve::DerivationNode::Kind kind) {
+  switch (kind) {
+    case solve::DerivationNode::Kind::Root:
+      return "root";
+    case solve::DerivationNode::Kind::NoVersions:
+      return "no_versions";
+    case solve::DerivationNode::Kind::Dependency:
+      return "dependency";
+    case solve::DerivationNode::Kind::Derived:
+      break;
+  }
+  return "derived";
+}
+
 }  // namespace
+
+std::string unsolvable_details(const solve::Unsolvable& unsolvable, const std::string& project,
+                               const std::string& platform) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (std::size_t i = 0; i < unsolvable.nodes.size(); ++i) {
+    const solve::DerivationNode& node = unsolvable.nodes[i];
+    nlohmann::json terms = nlohmann::json::array();
+    for (const auto& t : node.terms)
+      terms.push_back({{"package", t.package}, {"positive", t.positive}, {"versions", t.versions}});
+    nlohmann::json out = {{"id", i},
+                          {"kind", kind_name(node.kind)},
+                          {"text", node.sentence},
+                          {"terms", std::move(terms)},
+                          {"line", node.line ? nlohmann::json(node.line) : nlohmann::json()}};
+    if (node.kind == solve::DerivationNode::Kind::Derived) {
+      out["causes"] = {node.cause1, node.cause2};
+    } else {
+      out["causes"] = nlohmann::json::array();
+      out["package"] = node.package;
+    }
+    if (node.kind == solve::DerivationNode::Kind::NoVersions ||
+        node.kind == solve::DerivationNode::Kind::Dependency)
+      out["versions"] = node.versions;
+    if (node.kind == solve::DerivationNode::Kind::Dependency) {
+      out["dependency"] = node.dependency;
+      out["constraint"] = node.constraint;
+    }
+    nodes.push_back(std::move(out));
+  }
+  nlohmann::json details = {{"kind", "unsatisfiable"},      {"project", project},
+                            {"platform", platform},         {"explanation", unsolvable.explanation},
+                            {"root", unsolvable.root_node}, {"nodes", std::move(nodes)}};
+  return details.dump();
+}
+
+namespace {}  // namespace
 
 std::vector<std::string> locked_platforms(const manifest::Manifest& manifest) {
   std::vector<std::string> platforms = manifest.platforms;
@@ -271,9 +323,11 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
       if (auto* unsolvable = std::get_if<solve::Unsolvable>(&outcome)) {
         std::string where = lock.platforms.size() > 1 ? " on " + platform : "";
         if (group != "default") where += " (solve group `" + group + "`)";
-        return fail("no set of versions satisfies the requirements of `" + manifest.name + "`" +
-                        where + ":\n" + unsolvable->explanation,
-                    "relax the constraints named above in wharf.yaml");
+        auto error = fail("no set of versions satisfies the requirements of `" + manifest.name +
+                              "`" + where + ":\n" + unsolvable->explanation,
+                          "relax the constraints named above in wharf.yaml");
+        error.error().details = unsolvable_details(*unsolvable, manifest.name, platform);
+        return error;
       }
       auto& solution = std::get<solve::Solution>(outcome);
 

@@ -26,6 +26,8 @@ Result<source::Registry*> RegistrySet::by_url(const std::string& url) {
   for (const auto& decl : m_decls)
     if (decl.url == url) name = decl.name;
   auto registry = WHARF_TRY(source::open_registry(name, url, m_root, m_options));
+  if (!m_options.cache_dir.empty())
+    registry->set_index_cache({m_options.cache_dir / "index-cache"});
   return m_open.emplace(url, std::move(registry)).first->second.get();
 }
 

@@ -29,7 +29,7 @@ class FileRegistry final : public Registry {
     std::error_code ec;
     if (std::filesystem::exists(file, ec)) {
       auto text = WHARF_TRY(read_file(file));
-      auto parsed = WHARF_TRY(manifest::parse_package_index(text, file.string()));
+      auto parsed = WHARF_TRY(manifest::load_package_index(text, file.string(), index_cache()));
       if (parsed.name != package)
         return fail_input(file.string() + ": index names package `" + parsed.name +
                           "`, expected `" + package + "`");

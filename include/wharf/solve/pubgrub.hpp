@@ -59,10 +59,11 @@
 // and numbers the lines that are referred to again ("(1)").
 //
 // Costs: packages are interned to integer ids when first seen, so the hot
-// loops index vectors; only packages awaiting a decision are scanned when
-// picking the next one, and a package's candidate count is recomputed only
-// when its assignments change; incompatibilities found contradicted are not
-// re-examined until the solver backtracks past the level where that was seen.
+// loops index vectors; packages awaiting a decision wait in a heap keyed by
+// their candidate count, which is recomputed only when their assignments
+// change, so picking the next one is logarithmic; incompatibilities found
+// contradicted are not re-examined until the solver backtracks past the level
+// where that was seen.
 //
 // Using it with another version scheme: provide a set type S over versions V
 // that models VersionSetOver<S, V> (see int_set.hpp for a complete small
@@ -307,14 +308,15 @@ class Solver {
       m_packages.emplace_back();
       m_packages.back().name = name;
       m_in_changed.push_back(0);
-      m_in_pending.push_back(0);
+      m_in_dirty.push_back(0);
+      m_last.push_back(kNone);
     }
     return it->second;
   }
 
   const Term* accumulated(PackageId p) const {
-    const auto& a = m_packages[p].assignments;
-    return a.empty() ? nullptr : &m_trail[a.back()].accumulated;
+    std::uint32_t last = m_last[p];
+    return last == kNone ? nullptr : &m_trail[last].accumulated;
   }
 
   // The candidates lo..hi widened to the gaps around them: [v_lo, v_{hi+1}),
@@ -388,17 +390,19 @@ class Solver {
     const Term* prev = accumulated(p);
     Term acc = prev ? intersect(*prev, term) : term;
     pkg.assignments.push_back(static_cast<std::uint32_t>(m_trail.size()));
+    m_last[p] = pkg.assignments.back();
     pkg.generation = ++m_generation;
     bool positive = acc.positive;
     m_trail.push_back(Assignment{p, std::move(term), std::move(acc), m_level, cause});
-    if (positive) mark_pending(p);
+    if (positive) mark_dirty(p);
   }
 
-  // Packages that may await a decision; pick() drops the ones that do not.
-  void mark_pending(PackageId p) {
-    if (m_in_pending[p]) return;
-    m_in_pending[p] = 1;
-    m_pending.push_back(p);
+  // Packages whose assignments changed since the last pick(); pick() gives
+  // those that await a decision a fresh entry in the candidate queue.
+  void mark_dirty(PackageId p) {
+    if (m_in_dirty[p]) return;
+    m_in_dirty[p] = 1;
+    m_dirty.push_back(p);
   }
 
   void decide_version(PackageId p, std::size_t index) {
@@ -415,26 +419,28 @@ class Solver {
       const Assignment& a = m_trail.back();
       Package& pkg = m_packages[a.package];
       pkg.assignments.pop_back();
-      if (a.cause == kNone) {
-        pkg.decided = false;
-        mark_pending(a.package);
-      }
+      m_last[a.package] = pkg.assignments.empty() ? kNone : pkg.assignments.back();
+      if (a.cause == kNone) pkg.decided = false;
       pkg.generation = ++m_generation;
+      mark_dirty(a.package);
       m_trail.pop_back();
     }
     m_level = level;
-    std::erase_if(m_contradicted_list, [&](IncompatId id) {
-      if (m_contradicted[id] > level) {
-        m_contradicted[id] = kNone;
-        return true;
-      }
-      return false;
-    });
+    // The list is ordered by level (see mark_contradicted), so only its tail
+    // lies above the level backjumped to.
+    while (!m_contradicted_list.empty() && m_contradicted[m_contradicted_list.back()] > level) {
+      m_contradicted[m_contradicted_list.back()] = kNone;
+      m_contradicted_list.pop_back();
+    }
   }
 
+  // An incompatibility contradicted at some level stays contradicted at every
+  // later one (accumulated terms only narrow), so the first level is kept and
+  // m_contradicted_list stays sorted by level.
   void mark_contradicted(IncompatId id) {
-    if (m_contradicted[id] == kNone) m_contradicted_list.push_back(id);
+    if (m_contradicted[id] != kNone) return;
     m_contradicted[id] = m_level;
+    m_contradicted_list.push_back(id);
   }
 
   // ---- unit propagation -------------------------------------------------
@@ -646,31 +652,54 @@ class Solver {
     pkg.counted_generation = pkg.generation;
   }
 
-  // The undecided package with a positive derivation and the fewest candidates left.
+  // The undecided package with a positive derivation and the fewest candidates
+  // left, ties broken by name. Candidates wait in a binary heap keyed by
+  // (count, name); an entry is stale once its package changes (its generation
+  // moves on) and is dropped when it reaches the top, so a decision costs
+  // O(log n) rather than a scan of every pending package.
   Result<std::optional<PackageId>> pick() {
-    std::optional<PackageId> chosen;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < m_pending.size(); ++i) {
-      PackageId p = m_pending[i];
+    for (PackageId p : m_dirty) {
+      m_in_dirty[p] = 0;
       const Term* acc = accumulated(p);
-      if (m_packages[p].decided || !acc || !acc->positive) {
-        m_in_pending[p] = 0;
-        continue;
-      }
-      m_pending[kept++] = p;
+      if (m_packages[p].decided || !acc || !acc->positive) continue;
       WHARF_TRY_VOID(load(p));
       Package& pkg = m_packages[p];
       if (pkg.counted_generation != pkg.generation) count(pkg, acc->set);
-      if (!chosen) {
-        chosen = p;
-        continue;
-      }
-      const Package& other = m_packages[*chosen];
-      if (pkg.count < other.count || (pkg.count == other.count && pkg.name < other.name))
-        chosen = p;
+      m_queue.push_back(QueueEntry{pkg.count, p, pkg.generation});
+      std::push_heap(m_queue.begin(), m_queue.end(), queue_after());
     }
-    m_pending.resize(kept);
-    return chosen;
+    m_dirty.clear();
+    // Backjumps leave many stale entries behind; drop them all once they
+    // outnumber the packages, so the heap stays O(packages).
+    if (m_queue.size() > 2 * m_packages.size() + 64) {
+      std::erase_if(m_queue, [&](const QueueEntry& e) { return !is_live(e); });
+      std::make_heap(m_queue.begin(), m_queue.end(), queue_after());
+    }
+    while (!m_queue.empty()) {
+      const QueueEntry& top = m_queue.front();
+      if (is_live(top)) return std::optional<PackageId>(top.package);
+      std::pop_heap(m_queue.begin(), m_queue.end(), queue_after());
+      m_queue.pop_back();
+    }
+    return std::optional<PackageId>();
+  }
+
+  struct QueueEntry {
+    std::size_t count;
+    PackageId package;
+    std::uint64_t generation;
+  };
+  bool is_live(const QueueEntry& e) const {
+    const Package& pkg = m_packages[e.package];
+    const Term* acc = accumulated(e.package);
+    return !pkg.decided && acc && acc->positive && e.generation == pkg.generation;
+  }
+  // The heap's "less": true when `a` should be picked after `b`.
+  auto queue_after() const {
+    return [this](const QueueEntry& a, const QueueEntry& b) {
+      if (a.count != b.count) return a.count > b.count;
+      return m_packages[a.package].name > m_packages[b.package].name;
+    };
   }
 
   Result<void> decide(PackageId p) {
@@ -1152,8 +1181,12 @@ class Solver {
   std::vector<Incompat> m_incompats;
   std::vector<Assignment> m_trail;
   std::vector<char> m_in_changed;
-  std::vector<PackageId> m_pending;  // undecided packages with a positive term, and stale ones
-  std::vector<char> m_in_pending;
+  // Per package: its latest assignment in m_trail (kNone: none), kept beside
+  // the packages because propagation reads it for every term it looks at.
+  std::vector<std::uint32_t> m_last;
+  std::vector<PackageId> m_dirty;  // packages changed since the last pick()
+  std::vector<char> m_in_dirty;
+  std::vector<QueueEntry> m_queue;  // a heap: candidates for the next decision, some stale
   std::vector<std::uint32_t> m_contradicted;  // per incompatibility: level seen contradicted
   std::vector<IncompatId> m_contradicted_list;
   std::uint32_t m_level = 0;

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "wharf/manifest/index_cache.hpp"
 #include "wharf/manifest/registry_index.hpp"
 #include "wharf/util/error.hpp"
 
@@ -76,6 +77,9 @@ class Registry {
   virtual void prefetch(const std::vector<std::string>& packages) { (void)packages; }
   // A human description for messages ("registry `main` (file:./registry)").
   std::string describe() const;
+  // Where parsed index files are cached (manifest/index_cache.hpp); none by default.
+  void set_index_cache(manifest::IndexCache cache) { m_index_cache = std::move(cache); }
+  const manifest::IndexCache& index_cache() const { return m_index_cache; }
 
  protected:
   Registry(std::string name, std::string url) : m_name(std::move(name)), m_url(std::move(url)) {}
@@ -83,6 +87,7 @@ class Registry {
  private:
   std::string m_name;
   std::string m_url;
+  manifest::IndexCache m_index_cache;
 };
 
 // Opens a registry. For `file:` registries a missing folder or registry.yaml

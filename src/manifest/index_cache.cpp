@@ -1,0 +1,89 @@
+#include "wharf/manifest/index_cache.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+#include "wharf/util/fs.hpp"
+#include "wharf/util/hash.hpp"
+
+namespace wharf::manifest {
+
+namespace {
+
+std::string stamp_line(std::string_view sha256) {
+  return "# wharf index cache " + std::to_string(kIndexCacheFormat) + " " + std::string(sha256) +
+         "\n";
+}
+
+// The order write_package_index() writes, so that a cache hit, a miss and an
+// uncached read give the same value.
+PackageIndex canonical_order(PackageIndex index) {
+  for (auto& v : index.versions) {
+    std::stable_sort(v.dependencies.begin(), v.dependencies.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(
+        v.artifacts.begin(), v.artifacts.end(),
+        [](const IndexArtifact& a, const IndexArtifact& b) { return a.platform < b.platform; });
+  }
+  return index;
+}
+
+// Temp file and rename, so readers see a whole entry or none; no fsync: a lost
+// entry is only a miss, and a first lock of 10,000 packages must not wait for
+// 10,000 flushes.
+void write_entry(const std::filesystem::path& path, std::string_view entry) {
+  std::filesystem::path temp = unique_sibling(path);
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out.write(entry.data(), static_cast<std::streamsize>(entry.size()));
+    if (!out.flush()) {
+      std::error_code ec;
+      std::filesystem::remove(temp, ec);
+      return;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(temp, path, ec);
+  if (ec) std::filesystem::remove(temp, ec);
+}
+
+}  // namespace
+
+std::string write_index_cache_entry(const PackageIndex& index, std::string_view sha256) {
+  return stamp_line(sha256) + write_package_index(index);
+}
+
+std::optional<PackageIndex> read_index_cache_entry(std::string_view entry,
+                                                   std::string_view sha256) {
+  std::string stamp = stamp_line(sha256);
+  if (!entry.starts_with(stamp)) return std::nullopt;
+  return parse_canonical_package_index(entry.substr(stamp.size()));
+}
+
+Result<PackageIndex> load_package_index(std::string_view text, const std::string& file_label,
+                                        const IndexCache& cache) {
+  // Canonical files need no cache: the fast path reads them as they are.
+  if (auto canonical = parse_canonical_package_index(text))
+    return canonical_order(*std::move(canonical));
+  if (cache.dir.empty()) return canonical_order(WHARF_TRY(parse_package_index(text, file_label)));
+
+  std::string sha = sha256_hex(text);
+  std::filesystem::path entry_path = cache.dir / sha;
+  std::error_code ec;
+  if (std::filesystem::exists(entry_path, ec)) {
+    if (auto entry = read_file(entry_path))
+      if (auto cached = read_index_cache_entry(*entry, sha)) return *std::move(cached);
+  }
+  PackageIndex parsed = canonical_order(WHARF_TRY(parse_package_index(text, file_label)));
+  std::string entry = write_index_cache_entry(parsed, sha);
+  // Only an entry that reads back to the same index is kept (the canonical
+  // layout cannot express every valid file, e.g. a quote inside a URL).
+  auto check = read_index_cache_entry(entry, sha);
+  if (check && write_package_index(*check) == write_package_index(parsed)) {
+    std::filesystem::create_directories(cache.dir, ec);
+    if (!ec) write_entry(entry_path, entry);
+  }
+  return parsed;
+}
+
+}  // namespace wharf::manifest
