@@ -25,7 +25,8 @@ constexpr std::string_view kLayoutVersion = "wharf-cache 1";
 constexpr std::string_view kUsesHeader = "wharf-uses 1";
 constexpr std::chrono::hours kTmpGarbageAge{1};
 
-const char* const kAreas[] = {"downloads", "trees", "tmp", "locks", "uses", "index", "git"};
+const char* const kAreas[] = {"downloads", "trees", "tmp",         "locks",
+                              "uses",      "index", "index-cache", "git"};
 
 std::optional<std::string> env_value(const char* name) {
   const char* value = std::getenv(name);
@@ -506,7 +507,7 @@ Result<Store::PruneReport> Store::prune(std::chrono::seconds max_age) {
 
 Result<Store::PruneReport> Store::clean() {
   PruneReport report;
-  for (const char* area : {"downloads", "trees", "uses", "tmp", "index", "git"}) {
+  for (const char* area : {"downloads", "trees", "uses", "tmp", "index", "index-cache", "git"}) {
     fs::path dir = m_root / area;
     std::error_code ec;
     std::vector<fs::path> children;

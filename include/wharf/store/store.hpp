@@ -13,7 +13,8 @@
 //                                system, so the final rename is atomic)
 //   locks/<key>.lock             flock files
 //   uses/<sha256 of lockfile>    which keys a lockfile used, for prune()
-//   index/, git/                 areas owned by other modules
+//   index/, index-cache/, git/   areas owned by other modules (HTTP index
+//                                files, parsed index files, git mirrors)
 //
 // Crash-safety: every entry is written under tmp/ and renamed into place, so
 // an entry exists completely or not at all; a killed process leaves at most

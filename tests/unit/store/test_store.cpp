@@ -459,6 +459,7 @@ TEST_CASE("clean empties the cache but keeps its layout", "[store]") {
   auto download = store.import_file(archive_file, sha, "hello").value();
   REQUIRE(store.unpack(sha, download));
   write_text(store.index_dir() / "main" / "hello.yaml", "name: hello\n");
+  write_text(root / "index-cache" / std::string(64, 'a'), "parsed\n");
   REQUIRE(store.record_use(dir.path() / "wharf.lock", {sha}));
   auto archive_size = fs::file_size(archive_file);
 
@@ -466,7 +467,7 @@ TEST_CASE("clean empties the cache but keeps its layout", "[store]") {
   REQUIRE(report);
   CHECK(report->removed_entries == 2);
   CHECK(report->freed_bytes > archive_size + 100);
-  for (const char* area : {"downloads", "trees", "tmp", "uses", "index", "git"}) {
+  for (const char* area : {"downloads", "trees", "tmp", "uses", "index", "index-cache", "git"}) {
     INFO(area);
     CHECK(fs::is_directory(root / area));
     CHECK(fs::is_empty(root / area));
