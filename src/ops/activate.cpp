@@ -9,7 +9,9 @@ namespace wharf::ops {
 
 namespace {
 
-// Fish keeps variables whose names end in PATH as lists; give it the parts.
+// Fish keeps variables whose names end in PATH as lists and joins them with
+// `:` when it exports them; give it every part, empty ones too, so the value
+// it exports is the value given ("/a::/b" keeps its empty entry).
 bool is_path_list(std::string_view name) {
   return name.ends_with("PATH");
 }
@@ -17,8 +19,7 @@ bool is_path_list(std::string_view name) {
 std::string fish_value(const std::string& name, const std::string& value) {
   if (!is_path_list(name)) return fish_quote(value);
   std::vector<std::string> parts;
-  for (auto part : split(value, ':'))
-    if (!part.empty()) parts.push_back(fish_quote(part));
+  for (auto part : split(value, ':')) parts.push_back(fish_quote(part));
   return parts.empty() ? "''" : join(parts, " ");
 }
 
