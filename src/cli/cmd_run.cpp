@@ -4,31 +4,10 @@
 #include <cstring>
 
 #include "app.hpp"
+#include "env_command.hpp"
 #include "wharf/util/process.hpp"
 
 namespace wharf::cli {
-
-namespace {
-
-// Reports what `run` changes (a re-lock, an install) but not the no-op checks.
-class RunReporter final : public ops::Reporter {
- public:
-  explicit RunReporter(TerminalReporter& inner) : m_inner(inner) {}
-  void step(std::string_view verb, std::string_view detail) override {
-    if (verb != "Checked") m_inner.step(verb, detail);
-  }
-  void change(ops::ChangeKind kind, std::string_view name, std::string_view old_version,
-              std::string_view new_version) override {
-    m_inner.change(kind, name, old_version, new_version);
-  }
-  void warning(std::string_view message) override { m_inner.warning(message); }
-  void detail(std::string_view message) override { m_inner.detail(message); }
-
- private:
-  TerminalReporter& m_inner;
-};
-
-}  // namespace
 
 void add_run(App& app) {
   auto* cmd = app.cli.add_subcommand(
@@ -54,7 +33,7 @@ void add_run(App& app) {
     app.action = [&app, env, frozen, args]() -> Result<int> {
       if (args->empty()) return fail_input("no command given", "usage: wharf run -- CMD ARGS...");
       TerminalReporter terminal(app.global);
-      RunReporter reporter(terminal);
+      ChangesReporter reporter(terminal);
       auto context = WHARF_TRY(project_context(app.global, reporter));
       if (!*frozen) {
         ops::SyncOptions options;

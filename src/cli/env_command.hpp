@@ -1,4 +1,4 @@
-// What `wharf shell` and `wharf activate` share (private to src/cli/): sync
+// What `wharf run`, `wharf shell` and `wharf activate` share (private to src/cli/): sync
 // the environment unless --frozen, reporting only what changed, then compute
 // its variables.
 #pragma once
@@ -24,6 +24,7 @@ class ChangesReporter final : public ops::Reporter {
   }
   void warning(std::string_view message) override { m_inner.warning(message); }
   void detail(std::string_view message) override { m_inner.detail(message); }
+  void progress(const ops::TransferProgress& event) override { m_inner.progress(event); }
 
  private:
   TerminalReporter& m_inner;

@@ -5,24 +5,14 @@
 
 #include <algorithm>
 
+#include "wharf/util/strings.hpp"
+
 namespace wharf::cli {
 
 namespace {
 
 constexpr std::size_t kMaxLines = 10;
 constexpr auto kRedrawInterval = std::chrono::milliseconds(100);
-
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  std::size_t unit = 0;
-  while (bytes >= 1024 && unit + 1 < std::size(units)) {
-    bytes /= 1024;
-    ++unit;
-  }
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
-  return buffer;
-}
 
 std::size_t terminal_width(std::FILE* out) {
   winsize size{};
@@ -34,9 +24,10 @@ std::size_t terminal_width(std::FILE* out) {
 
 std::string progress_line(std::string_view label, std::uint64_t bytes, std::uint64_t total,
                           double seconds, std::size_t width) {
-  std::string amount = human_bytes(static_cast<double>(bytes));
-  if (total > 0) amount += " / " + human_bytes(static_cast<double>(total));
-  std::string rate = seconds > 0.05 ? human_bytes(static_cast<double>(bytes) / seconds) + "/s" : "";
+  std::string amount = format_bytes(static_cast<double>(bytes));
+  if (total > 0) amount += " / " + format_bytes(static_cast<double>(total));
+  std::string rate =
+      seconds > 0.05 ? format_bytes(static_cast<double>(bytes) / seconds) + "/s" : "";
   // "  LABEL [BAR] AMOUNT RATE", the label padded to a column.
   std::string name(label.substr(0, std::min<std::size_t>(label.size(), 28)));
   name.resize(std::max<std::size_t>(name.size(), 20), ' ');

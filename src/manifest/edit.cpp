@@ -8,6 +8,7 @@
 
 #include "wharf/manifest/manifest.hpp"
 #include "wharf/util/strings.hpp"
+#include "yaml_support.hpp"
 
 namespace wharf::manifest {
 
@@ -422,27 +423,7 @@ std::string yaml_scalar(std::string_view text) {
         lower == ".nan")
       plain = false;
   }
-  if (plain) return std::string(text);
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out + "\"";
+  return plain ? std::string(text) : yaml::double_quoted(text);
 }
 
 std::string render_dependency(const DependencyValue& value) {

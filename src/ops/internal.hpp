@@ -173,8 +173,6 @@ void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
 
 // "12 ms", "1.3 s"
 std::string format_duration(std::chrono::steady_clock::duration elapsed);
-// "812 B", "3.4 KiB", "24.5 MiB"
-std::string format_bytes(double bytes);
 // "3 packages", "1 package"
 std::string plural(std::size_t n, const char* word);
 

@@ -436,21 +436,6 @@ std::string format_duration(std::chrono::steady_clock::duration elapsed) {
   return buffer;
 }
 
-std::string format_bytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  std::size_t unit = 0;
-  while (bytes >= 1024 && unit + 1 < std::size(units)) {
-    bytes /= 1024;
-    ++unit;
-  }
-  char buffer[32];
-  if (unit == 0)
-    std::snprintf(buffer, sizeof buffer, "%.0f B", bytes);
-  else
-    std::snprintf(buffer, sizeof buffer, "%.1f %s", bytes, units[unit]);
-  return buffer;
-}
-
 std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }

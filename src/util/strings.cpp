@@ -1,6 +1,8 @@
 #include "wharf/util/strings.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <iterator>
 #include <numeric>
 
 namespace wharf {
@@ -66,6 +68,18 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
     out += parts[i];
   }
   return out;
+}
+
+std::string format_bytes(double bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  std::size_t unit = 0;
+  while (bytes >= 1024 && unit + 1 < std::size(units)) {
+    bytes /= 1024;
+    ++unit;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, units[unit]);
+  return buffer;
 }
 
 }  // namespace wharf

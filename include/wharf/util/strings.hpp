@@ -19,5 +19,7 @@ std::optional<std::string> closest_match(std::string_view word,
                                          const std::vector<std::string>& candidates);
 // Joins with `separator`.
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
+// A byte count for people: "512 B", "17.8 MiB" (binary units, one decimal).
+std::string format_bytes(double bytes);
 
 }  // namespace wharf
