@@ -23,56 +23,16 @@ wharf's times to the parallel curl fetch (the target: at most 1.2).
 """
 import argparse
 import os
-import random
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-
-class Handler(SimpleHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format, *args):  # noqa: A002
-        pass
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # socketserver's default backlog of 5 drops the SYNs of a burst of new
-    # connections (the client retries after a second); real servers use ~511.
-    request_queue_size = 128
-
-
-def make_packages(wharf, work, count, min_kb, max_kb, env):
-    rng = random.Random(4)
-    registry = os.path.join(work, "registry")
-    words = [b"alpha", b"beta", b"gamma", b"delta", b"lib", b"include", b"share", b"data"]
-    for p in range(count):
-        src = os.path.join(work, "src", f"pkg{p:03d}")
-        os.makedirs(os.path.join(src, "share", f"pkg{p:03d}"))
-        deps = ""
-        if p >= 10:
-            deps = "dependencies:\n" + "".join(
-                f'  pkg{d:03d}: "^1"\n' for d in sorted(rng.sample(range(p), 2)))
-        with open(os.path.join(src, "wharf-package.yaml"), "w") as f:
-            f.write(f"name: pkg{p:03d}\nversion: 1.{p % 5}.0\nplatform: any\n{deps}")
-        size = rng.randint(min_kb, max_kb) * 1024
-        random_part = rng.randbytes(size * 2 // 3)
-        text = bytearray()
-        while len(text) < size - len(random_part):
-            text += b" ".join(rng.choice(words) for _ in range(12)) + b"\n"
-        with open(os.path.join(src, "share", f"pkg{p:03d}", "payload.bin"), "wb") as f:
-            f.write(random_part + bytes(text[: size - len(random_part)]))
-        subprocess.run([wharf, "-q", "pack", src, "-o", os.path.join(registry, "artifacts")],
-                       check=True, env=env)
-    subprocess.run([wharf, "-q", "registry", "index", registry], check=True, env=env)
-    return registry
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import benchlib  # noqa: E402
 
 
 def timed(fn, before=None):
@@ -83,18 +43,7 @@ def timed(fn, before=None):
     return time.perf_counter() - start
 
 
-def serve(directory):
-    """The registry server, in its own process (so its GIL is its own)."""
-    server = Server(("127.0.0.1", 0), partial(Handler, directory=directory))
-    print(server.server_address[1], flush=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    sys.stdin.read()  # until the parent closes the pipe
-
-
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        serve(sys.argv[2])
-        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--wharf", required=True)
     ap.add_argument("--packages", type=int, default=200)
@@ -107,18 +56,16 @@ def main():
     wharf = os.path.abspath(args.wharf)
     work = tempfile.mkdtemp(prefix="wharf-bench-fetch-")
     cache = os.path.join(work, "cache")
-    env = dict(os.environ, WHARF_CACHE_DIR=cache, NO_COLOR="1", no_proxy="*", NO_PROXY="*")
-    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        env.pop(var, None)
+    env = benchlib.clean_env(cache)
     try:
         print(f"generating {args.packages} packages in {work} ...", file=sys.stderr)
-        registry = make_packages(wharf, work, args.packages, args.min_kb, args.max_kb, env)
+        specs = benchlib.package_specs(args.packages, args.min_kb, args.max_kb)
+        registry = benchlib.pack_registry(wharf, work, specs, env)
         artifacts = sorted(os.listdir(os.path.join(registry, "artifacts")))
         total_bytes = sum(os.path.getsize(os.path.join(registry, "artifacts", a)) for a in artifacts)
 
-        server = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--serve", registry],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        base = f"http://127.0.0.1:{int(server.stdout.readline())}"
+        server = benchlib.Served(registry)
+        base = server.base
         urls = [f"{base}/artifacts/{a}" for a in artifacts]
 
         project = os.path.join(work, "project")
@@ -133,8 +80,8 @@ def main():
             subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL, **kw)
 
         def reset_cache_and_env():
-            shutil.rmtree(cache, ignore_errors=True)
-            shutil.rmtree(os.path.join(project, ".wharf"), ignore_errors=True)
+            benchlib.remove_tree(cache)
+            benchlib.remove_tree(os.path.join(project, ".wharf"))
 
         def reset_all():
             reset_cache_and_env()
@@ -172,8 +119,7 @@ def main():
             samples["parallel"].append(timed(
                 lambda: run(["xargs", f"-P{args.jobs}", "-n1", "curl", "-sSf", "-O",
                              "--output-dir", out], input=url_list), fresh_out))
-        server.stdin.close()
-        server.wait()
+        server.close()
         parallel = statistics.median(samples["parallel"])
 
         mb = total_bytes / 1e6
@@ -190,7 +136,7 @@ def main():
         if args.keep:
             print(f"kept {work}", file=sys.stderr)
         else:
-            shutil.rmtree(work, ignore_errors=True)
+            benchlib.remove_tree(work)
 
 
 if __name__ == "__main__":

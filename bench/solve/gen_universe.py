@@ -313,13 +313,16 @@ def export_wharf(uni: Universe, out: Path) -> None:
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 
-def _zip_add(zf: zipfile.ZipFile, name: str, data: str) -> None:
+def _zip_add(zf: zipfile.ZipFile, name: str, data: str | bytes) -> None:
     info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
     info.compress_type = zipfile.ZIP_STORED
     zf.writestr(info, data)
 
 
-def export_pip(uni: Universe, out: Path) -> None:
+def export_pip(uni: Universe, out: Path, payloads: dict[str, bytes] | None = None) -> None:
+    """`payloads` (package name -> bytes): a data file <name>/payload.bin to
+    put in every wheel of that package (bench/cycle gives pip the same bytes
+    to install as wharf)."""
     simple = out / "simple"
     wheels = out / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
@@ -343,11 +346,14 @@ def export_pip(uni: Universe, out: Path) -> None:
                 f"{dist}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: wharf-bench\n"
                 "Root-Is-Purelib: true\nTag: py3-none-any\n",
             }
+            if payloads and name in payloads:
+                files[f"{name}/payload.bin"] = payloads[name]
             record = []
             for path, data in files.items():
-                digest = hashlib.sha256(data.encode()).digest()
+                raw = data if isinstance(data, bytes) else data.encode()
+                digest = hashlib.sha256(raw).digest()
                 b64 = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-                record.append(f"{path},sha256={b64},{len(data.encode())}")
+                record.append(f"{path},sha256={b64},{len(raw)}")
             record.append(f"{dist}.dist-info/RECORD,,")
             files[f"{dist}.dist-info/RECORD"] = "\n".join(record) + "\n"
             buf = io.BytesIO()
