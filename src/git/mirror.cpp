@@ -228,6 +228,8 @@ Result<std::filesystem::path> ensure_mirror(const std::string& url,
   ensure_init();
   auto path = mirror_path(url, mirrors_dir);
   std::error_code ec;
+  // Every use of a mirror is recorded beside it, for `wharf cache prune`.
+  if (std::filesystem::is_directory(path, ec)) mark_used(path.string() + ".used");
   if (policy == FetchPolicy::Never) {
     if (std::filesystem::is_directory(path, ec)) return path;
     return fail("git repository " + redact_url(url) +
@@ -268,6 +270,7 @@ Result<std::filesystem::path> ensure_mirror(const std::string& url,
   }
   cleanup.dismiss();
   sync_directory(mirrors_dir);
+  mark_used(path.string() + ".used");
   return path;
 }
 

@@ -7,6 +7,7 @@
 #include "wharf/git/git.hpp"
 #include "wharf/source/direct.hpp"
 #include "wharf/util/file_lock.hpp"
+#include "wharf/util/fs.hpp"
 
 namespace wharf::source {
 
@@ -48,11 +49,16 @@ Result<fs::path> checkout(const fs::path& mirrors_dir, const fs::path& mirror,
                           const std::string& commit, const std::string& url, bool offline) {
   auto dir = mirrors_dir / "checkouts" / commit;
   std::error_code ec;
-  if (fs::is_directory(dir, ec)) return dir;
+  if (fs::is_directory(dir, ec)) {
+    mark_used(dir.string() + ".used");
+    return dir;
+  }
   auto lock = WHARF_TRY(FileLock::acquire(dir.string() + ".lock"));
-  if (fs::is_directory(dir, ec)) return dir;
-  WHARF_TRY_VOID(git::export_tree(mirror, commit, dir, url, mirrors_dir,
-                                  offline ? git::FetchPolicy::Never : git::FetchPolicy::IfMissing));
+  if (!fs::is_directory(dir, ec))
+    WHARF_TRY_VOID(
+        git::export_tree(mirror, commit, dir, url, mirrors_dir,
+                         offline ? git::FetchPolicy::Never : git::FetchPolicy::IfMissing));
+  mark_used(dir.string() + ".used");
   return dir;
 }
 

@@ -353,6 +353,8 @@ Result<std::unique_ptr<Registry>> open_http_registry(const std::string& name,
                   "check its permissions, or set WHARF_CACHE_DIR to a writable folder");
     if (!fs::exists(dir / "url", ec)) (void)replace_file(dir / "url", base_url + "\n");
   }
+  // For `wharf cache prune`: this registry's cached index files are in use.
+  if (fs::is_directory(dir, ec)) mark_used(dir / "used");
   return std::unique_ptr<Registry>(new HttpRegistry(name, url, base_url, options, net_options));
 }
 

@@ -501,8 +501,74 @@ Result<Store::PruneReport> Store::prune(std::chrono::seconds max_age) {
     ++report.removed_entries;
     report.freed_bytes += bytes;
   }
+  prune_used_areas(cutoff, report);
   remove_older_than(temp_dir(), kTmpGarbageAge);
   return report;
+}
+
+// git mirrors, git registry checkouts and HTTP index files are not named by
+// use records (they are keyed by URL or commit, not by what a lockfile
+// lists); each records its own last use in a `.used` marker (mark_used()).
+// One unused for longer than the cutoff is removed, unless a process holds
+// its lock. Parsed index files (index-cache/) are regenerated on a miss, so
+// their age alone decides.
+void Store::prune_used_areas(std::int64_t cutoff, PruneReport& report) {
+  auto last_use = [](const fs::path& entry, const fs::path& marker) {
+    auto used = mtime_of(marker);
+    auto made = mtime_of(entry);
+    return std::max(used.value_or(0), made.value_or(0));
+  };
+  auto drop = [&](const fs::path& entry, const std::vector<fs::path>& extra) {
+    fs::path doomed = temp_path("pruned");
+    if (::rename(entry.c_str(), doomed.c_str()) != 0) return;
+    report.freed_bytes += bytes_under(doomed);
+    ++report.removed_entries;
+    (void)remove_tree(doomed);
+    std::error_code ec;
+    for (const auto& path : extra) fs::remove(path, ec);
+  };
+  auto prune_folder = [&](const fs::path& dir, std::string_view suffix, bool marker_inside) {
+    std::error_code ec;
+    std::vector<fs::path> entries;
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      std::error_code type_ec;
+      std::string name = it->path().filename().string();
+      if (it->is_directory(type_ec) && !it->is_symlink(type_ec) && name.ends_with(suffix))
+        entries.push_back(it->path());
+    }
+    for (const auto& entry : entries) {
+      fs::path marker = marker_inside ? entry / "used" : fs::path(entry.string() + ".used");
+      if (last_use(entry, marker) > cutoff) continue;
+      // git mirrors and checkouts are written under `<entry>.lock`; HTTP
+      // index folders have no lock (their files are replaced atomically).
+      std::optional<FileLock> held;
+      if (!marker_inside) {
+        auto taken = FileLock::try_acquire(entry.string() + ".lock");
+        if (!taken || !taken->has_value()) continue;
+        held = std::move(**taken);
+      }
+      drop(entry, marker_inside ? std::vector<fs::path>{} : std::vector<fs::path>{marker});
+    }
+  };
+  prune_folder(m_root / "git", ".git", false);
+  prune_folder(m_root / "git" / "checkouts", "", false);
+  prune_folder(m_root / "index", "", true);
+
+  std::error_code ec;
+  std::vector<fs::path> parsed;
+  for (auto it = fs::directory_iterator(m_root / "index-cache", ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    auto mtime = mtime_of(it->path());
+    if (mtime && *mtime <= cutoff) parsed.push_back(it->path());
+  }
+  for (const auto& path : parsed) {
+    auto bytes = bytes_under(path);
+    if (::unlink(path.c_str()) == 0) {
+      ++report.removed_entries;
+      report.freed_bytes += bytes;
+    }
+  }
 }
 
 Result<Store::PruneReport> Store::clean() {

@@ -1,6 +1,7 @@
 #include "wharf/util/fs.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -35,6 +36,13 @@ fs::path unique_sibling(const fs::path& target, std::string_view tag) {
               std::to_string(::getpid()) + "-" + std::to_string(salt % 100000) + "-" +
               std::to_string(counter++);
   return target.parent_path() / name;
+}
+
+void mark_used(const fs::path& marker) {
+  int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return;
+  ::futimens(fd, nullptr);
+  ::close(fd);
 }
 
 void sync_directory(const fs::path& dir) {

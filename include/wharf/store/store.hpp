@@ -128,7 +128,10 @@ class Store {
   // Removes downloads and trees that no use record newer than `max_age` names
   // and that were themselves added longer than `max_age` ago (so a sync that
   // has fetched but not yet recorded keeps its entries). Drops records whose
-  // lockfile no longer exists. Entries locked by another process are skipped.
+  // lockfile no longer exists. Also removes git mirrors, git registry
+  // checkouts and HTTP index folders whose `.used` marker (see mark_used())
+  // is older than `max_age`, and parsed index files of that age. Entries
+  // locked by another process are skipped.
   Result<PruneReport> prune(std::chrono::seconds max_age);
   // Removes every download, tree, use record, tmp/ file, index and git
   // mirror; keeps the layout (and the lock files, which others may hold).
@@ -141,6 +144,7 @@ class Store {
                                                     std::string_view label);
   Result<std::filesystem::path> commit_tree(const std::string& id,
                                             const std::filesystem::path& staging);
+  void prune_used_areas(std::int64_t cutoff, PruneReport& report);
   std::filesystem::path m_root;
 };
 

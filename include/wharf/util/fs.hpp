@@ -21,6 +21,9 @@ Result<void> write_file_atomic(const fs::path& path, std::string_view content);
 fs::path unique_sibling(const fs::path& target, std::string_view tag = "tmp");
 // fsync a folder so that renames inside it are durable.
 void sync_directory(const fs::path& dir);
+// Records a use of a cache entry: creates `marker` (empty) if needed and sets
+// its mtime to now. Best effort; the store's prune() reads these.
+void mark_used(const fs::path& marker);
 
 // A fresh folder under the system temp dir, removed (recursively) on
 // destruction unless release() was called.

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <thread>
 
 #include "git_repo_fixture.hpp"
@@ -37,6 +38,13 @@ TEST_CASE("resolve finds branches, tags, revs and the default branch", "[git]") 
   REQUIRE(mirror.has_value());
   CHECK(*mirror == mirror_path(upstream.url(), mirrors));
   CHECK(fs::exists(*mirror / "HEAD"));
+  // Each use is recorded beside the mirror, for `wharf cache prune`.
+  fs::path used = mirror->string() + ".used";
+  REQUIRE(fs::exists(used));
+  fs::last_write_time(used, fs::file_time_type::clock::now() - std::chrono::hours(48));
+  auto old_use = fs::last_write_time(used);
+  REQUIRE(ensure_mirror(upstream.url(), mirrors, FetchPolicy::IfMissing));
+  CHECK(fs::last_write_time(used) > old_use);
 
   CHECK(must_resolve(*mirror, {RefKind::Branch, "trunk"}, upstream.url()) == first);
   CHECK(must_resolve(*mirror, {RefKind::Branch, "dev"}, upstream.url()) == second);
@@ -210,5 +218,5 @@ TEST_CASE("threads fetching the same URL at once share one mirror", "[git]") {
   }
   std::size_t entries = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(mirrors)) ++entries;
-  CHECK(entries == 2);  // the mirror and its lock file
+  CHECK(entries == 3);  // the mirror, its lock file and its use marker
 }

@@ -557,3 +557,47 @@ TEST_CASE("unpack records the digest of every file, which no archive can forge",
     CHECK_FALSE(fs::exists(unpacked / "share" / "files.sha256"));
   }
 }
+
+TEST_CASE("prune drops git mirrors, checkouts and index files unused for the age", "[store]") {
+  TempDir dir;
+  auto root = dir.path() / "cache";
+  auto store = Store::open(root).value();
+  auto old = std::chrono::hours(24 * 40);
+  auto make = [&](const fs::path& entry, const fs::path& marker, bool stale) {
+    write_text(entry / "content", std::string(100, 'x'));
+    mark_used(marker);
+    if (stale) {
+      age(entry / "content", old);
+      age(entry, old);
+      age(marker, old);
+    }
+  };
+  make(root / "git" / "aaaa.git", root / "git" / "aaaa.git.used", true);
+  make(root / "git" / "bbbb.git", root / "git" / "bbbb.git.used", false);
+  make(root / "git" / "cccc.git", root / "git" / "cccc.git.used", true);  // locked below
+  make(root / "git" / "checkouts" / "1111", root / "git" / "checkouts" / "1111.used", true);
+  make(root / "git" / "checkouts" / "2222", root / "git" / "checkouts" / "2222.used", false);
+  make(root / "index" / "oldregistry", root / "index" / "oldregistry" / "used", true);
+  make(root / "index" / "newregistry", root / "index" / "newregistry" / "used", false);
+  write_text(root / "index-cache" / "stale", "parsed");
+  age(root / "index-cache" / "stale", old);
+  write_text(root / "index-cache" / "fresh", "parsed");
+
+  auto held = FileLock::acquire(root / "git" / "cccc.git.lock");
+  REQUIRE(held);
+  auto report = store.prune(std::chrono::hours(24 * 30));
+  REQUIRE(report);
+  CHECK_FALSE(fs::exists(root / "git" / "aaaa.git"));
+  CHECK_FALSE(fs::exists(root / "git" / "aaaa.git.used"));
+  CHECK(fs::exists(root / "git" / "bbbb.git" / "content"));
+  CHECK(fs::exists(root / "git" / "cccc.git" / "content"));  // in use by another process
+  CHECK_FALSE(fs::exists(root / "git" / "checkouts" / "1111"));
+  CHECK(fs::exists(root / "git" / "checkouts" / "2222" / "content"));
+  CHECK_FALSE(fs::exists(root / "index" / "oldregistry"));
+  CHECK(fs::exists(root / "index" / "newregistry" / "content"));
+  CHECK_FALSE(fs::exists(root / "index-cache" / "stale"));
+  CHECK(fs::exists(root / "index-cache" / "fresh"));
+  CHECK(report->removed_entries == 4);
+  CHECK(report->freed_bytes >= 300);
+  CHECK(fs::is_empty(store.temp_dir()));
+}
