@@ -67,7 +67,8 @@ std::string unsolvable_details(const solve::Unsolvable& unsolvable, const std::s
 // The platforms a manifest locks: its `platforms:` or the current one.
 std::vector<std::string> locked_platforms(const manifest::Manifest& manifest);
 
-// Reports +/~/- lines for the difference between two locks.
+// Reports +/~/- lines for the difference between two locks (a git package's
+// version is shown with its commit).
 void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
                          const lockfile::Lockfile& after);
 
@@ -160,9 +161,11 @@ Result<void> describe_locked_direct(const Context& context, LockedEnvironment::E
 Result<void> fetch_direct_packages(const Context& context,
                                    const std::vector<LockedEnvironment::Entry>& locked,
                                    install::Request& request, store::Store& store);
-// The same, with the reason for each change when `reporter` is an
-// ExplainingReporter: why a package was added, changed or removed, judged
-// from the manifest, the options of this lock and the registries' indexes.
+
+// report_lock_changes() with the reason for each change when `reporter` is
+// an ExplainingReporter: why a package was added, changed or removed, judged
+// from the manifest, the options of this lock and the registries' indexes
+// (src/ops/lock_changes.cpp, as is the plain overload above).
 struct ChangeCauses {
   const manifest::Manifest& manifest;
   RegistrySet& registries;

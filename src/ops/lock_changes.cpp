@@ -22,6 +22,34 @@ std::string joined(const Versions& versions) {
   return join(std::vector<std::string>(versions.begin(), versions.end()), ", ");
 }
 
+// Walks the changes between two locks, name by name, calling
+// emit(kind, name, old, new) with the versions as shown: a git package's
+// commit beside its version, so that a branch that moved without a version
+// bump is a change too.
+template <class Emit>
+void for_each_change(const lockfile::Lockfile* before, const lockfile::Lockfile& after,
+                     Emit&& emit) {
+  auto shown = [](const lockfile::LockedPackage& p) {
+    auto text = p.version.to_string();
+    if (p.source.kind == lockfile::SourceKind::Git)
+      text += " (" + p.source.commit.substr(0, 7) + ")";
+    return text;
+  };
+  std::map<std::string, Versions> old_shown, new_shown;
+  if (before)
+    for (const auto& p : before->packages) old_shown[p.name].insert(shown(p));
+  for (const auto& p : after.packages) new_shown[p.name].insert(shown(p));
+  for (const auto& [name, versions] : new_shown) {
+    auto old = old_shown.find(name);
+    if (old == old_shown.end())
+      emit(ChangeKind::Added, name, std::string(), joined(versions));
+    else if (old->second != versions)
+      emit(ChangeKind::Changed, name, joined(old->second), joined(versions));
+  }
+  for (const auto& [name, versions] : old_shown)
+    if (!new_shown.count(name)) emit(ChangeKind::Removed, name, joined(versions), std::string());
+}
+
 class CauseFinder {
  public:
   CauseFinder(const lockfile::Lockfile* before, const lockfile::Lockfile& after,
@@ -150,39 +178,33 @@ class CauseFinder {
 }  // namespace
 
 void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
+                         const lockfile::Lockfile& after) {
+  for_each_change(before, after,
+                  [&](ChangeKind kind, const std::string& name, const std::string& old_version,
+                      const std::string& new_version) {
+                    reporter.change(kind, name, old_version, new_version);
+                  });
+}
+
+void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
                          const lockfile::Lockfile& after, const ChangeCauses& causes) {
   auto* explaining = dynamic_cast<ExplainingReporter*>(&reporter);
   if (!explaining) return report_lock_changes(reporter, before, after);
 
-  // Versions for the reasons; what is shown adds a git package's commit, so
-  // a branch that moved without a version bump is a change too.
-  auto shown = [](const lockfile::LockedPackage& p) {
-    auto text = p.version.to_string();
-    if (p.source.kind == lockfile::SourceKind::Git)
-      text += " (" + p.source.commit.substr(0, 7) + ")";
-    return text;
-  };
-  std::map<std::string, Versions> old_versions, old_shown, new_shown;
+  // The reasons look at versions alone.
+  std::map<std::string, Versions> old_versions;
   if (before)
-    for (const auto& p : before->packages) {
-      old_versions[p.name].insert(p.version.to_string());
-      old_shown[p.name].insert(shown(p));
-    }
-  for (const auto& p : after.packages) new_shown[p.name].insert(shown(p));
+    for (const auto& p : before->packages) old_versions[p.name].insert(p.version.to_string());
   CauseFinder finder(before, after, causes);
-  for (const auto& [name, versions] : new_shown) {
-    auto old = old_shown.find(name);
-    if (old == old_shown.end())
-      explaining->explained_change(ChangeKind::Added, name, "", joined(versions),
-                                   finder.added(name));
-    else if (old->second != versions)
-      explaining->explained_change(ChangeKind::Changed, name, joined(old->second), joined(versions),
-                                   finder.changed(name, old_versions[name]));
-  }
-  for (const auto& [name, versions] : old_shown)
-    if (!new_shown.count(name))
-      explaining->explained_change(ChangeKind::Removed, name, joined(versions), "",
-                                   "no longer required");
+  for_each_change(before, after,
+                  [&](ChangeKind kind, const std::string& name, const std::string& old_version,
+                      const std::string& new_version) {
+                    std::string reason = kind == ChangeKind::Added ? finder.added(name)
+                                         : kind == ChangeKind::Changed
+                                             ? finder.changed(name, old_versions[name])
+                                             : "no longer required";
+                    explaining->explained_change(kind, name, old_version, new_version, reason);
+                  });
 }
 
 }  // namespace wharf::ops

@@ -397,33 +397,6 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
   return lock;
 }
 
-void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
-                         const lockfile::Lockfile& after) {
-  // A git package can move to another commit and keep its version: show both.
-  auto shown = [](const lockfile::LockedPackage& p) {
-    auto text = p.version.to_string();
-    if (p.source.kind == lockfile::SourceKind::Git)
-      text += " (" + p.source.commit.substr(0, 7) + ")";
-    return text;
-  };
-  std::map<std::string, std::set<std::string>> old_versions, new_versions;
-  if (before)
-    for (const auto& p : before->packages) old_versions[p.name].insert(shown(p));
-  for (const auto& p : after.packages) new_versions[p.name].insert(shown(p));
-  auto joined = [](const std::set<std::string>& s) {
-    return join(std::vector<std::string>(s.begin(), s.end()), ", ");
-  };
-  for (const auto& [name, versions] : new_versions) {
-    auto old = old_versions.find(name);
-    if (old == old_versions.end())
-      reporter.change(ChangeKind::Added, name, "", joined(versions));
-    else if (old->second != versions)
-      reporter.change(ChangeKind::Changed, name, joined(old->second), joined(versions));
-  }
-  for (const auto& [name, versions] : old_versions)
-    if (!new_versions.count(name)) reporter.change(ChangeKind::Removed, name, joined(versions), "");
-}
-
 std::string format_duration(std::chrono::steady_clock::duration elapsed) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
   char buffer[32];
