@@ -26,6 +26,7 @@
 #include "wharf/install/installer.hpp"
 #include "wharf/util/fs.hpp"
 #include "wharf/util/hash.hpp"
+#include "wharf/util/strings.hpp"
 
 namespace wharf::ops {
 
@@ -117,16 +118,12 @@ std::optional<SyncStamp> read_valid_stamp(const fs::path& project_dir, const std
 
   SyncStamp stamp;
   std::string key;
-  std::string_view rest = *text;
-  bool header_seen = false;
-  while (!rest.empty()) {
-    auto end = rest.find('\n');
-    std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
-    if (!header_seen) {
-      if (line != kHeader) return std::nullopt;
-      header_seen = true;
-    } else if (line.starts_with("key ")) {
+  auto lines = split(*text, '\n');
+  bool header_seen = !lines.empty() && lines.front() == kHeader;
+  if (!header_seen) return std::nullopt;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    std::string_view line = lines[i];
+    if (line.starts_with("key ")) {
       key = line.substr(4);
     } else if (line.starts_with("digest ")) {
       stamp.environment_digest = line.substr(7);
@@ -136,7 +133,7 @@ std::optional<SyncStamp> read_valid_stamp(const fs::path& project_dir, const std
       stamp.env.emplace_back(unescape(line.substr(4, tab - 4)), unescape(line.substr(tab + 1)));
     }
   }
-  if (!header_seen || key != stamp_key(env, files.manifest, files.lock)) return std::nullopt;
+  if (key != stamp_key(env, files.manifest, files.lock)) return std::nullopt;
   if (stamp.environment_digest.size() != 64 ||
       install::installed_digest(environment_prefix(project_dir, env)) != stamp.environment_digest)
     return std::nullopt;

@@ -381,11 +381,7 @@ archive::FileDigests Store::tree_digests(std::string_view id) const {
   archive::FileDigests digests;
   auto text = read_file(tree_path(id) / kTreeMetaDir / kTreeDigestsFile);
   if (!text) return digests;
-  std::string_view rest = *text;
-  while (!rest.empty()) {
-    auto end = rest.find('\n');
-    std::string_view line = rest.substr(0, end);
-    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+  for (std::string_view line : split(*text, '\n')) {
     if (line.size() < 66 || line[64] != ' ' || !is_sha256_hex(line.substr(0, 64))) continue;
     digests.emplace(std::string(line.substr(65)), std::string(line.substr(0, 64)));
   }
