@@ -1,7 +1,6 @@
 #include "wharf/manifest/index_cache.hpp"
 
 #include <algorithm>
-#include <fstream>
 
 #include "wharf/util/fs.hpp"
 #include "wharf/util/hash.hpp"
@@ -26,25 +25,6 @@ PackageIndex canonical_order(PackageIndex index) {
         [](const IndexArtifact& a, const IndexArtifact& b) { return a.platform < b.platform; });
   }
   return index;
-}
-
-// Temp file and rename, so readers see a whole entry or none; no fsync: a lost
-// entry is only a miss, and a first lock of 10,000 packages must not wait for
-// 10,000 flushes.
-void write_entry(const std::filesystem::path& path, std::string_view entry) {
-  std::filesystem::path temp = unique_sibling(path);
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out.write(entry.data(), static_cast<std::streamsize>(entry.size()));
-    if (!out.flush()) {
-      std::error_code ec;
-      std::filesystem::remove(temp, ec);
-      return;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) std::filesystem::remove(temp, ec);
 }
 
 }  // namespace
@@ -81,7 +61,9 @@ Result<PackageIndex> load_package_index(std::string_view text, const std::string
   auto check = read_index_cache_entry(entry, sha);
   if (check && write_package_index(*check) == write_package_index(parsed)) {
     std::filesystem::create_directories(cache.dir, ec);
-    if (!ec) write_entry(entry_path, entry);
+    // A lost entry is only a miss, and a first lock of 10,000 packages must
+    // not wait for 10,000 flushes.
+    if (!ec) (void)write_file_atomic(entry_path, entry, Durability::CacheOnly);
   }
   return parsed;
 }

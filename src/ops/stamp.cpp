@@ -156,7 +156,7 @@ void write_stamp(const fs::path& project_dir, const std::string& env, const Proj
     text += "env " + escape(name) + "\t" + escape(value) + "\n";
   fs::create_directories(path.parent_path(), ec);
   // Best effort: without a stamp the next sync only takes the longer path.
-  if (!write_file_atomic(path, text)) fs::remove(path, ec);
+  if (!write_file_atomic(path, text, Durability::CacheOnly)) fs::remove(path, ec);
 }
 
 void remove_stamp(const fs::path& project_dir, const std::string& env) {

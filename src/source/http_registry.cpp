@@ -26,7 +26,6 @@
 // unconditional request. Offline, only this cache is read.
 #include "http_registry.hpp"
 
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <set>
@@ -72,25 +71,10 @@ std::optional<Meta> parse_meta(const std::string& text) {
   return meta;
 }
 
-// Writes `path` through a temporary sibling and a rename, without fsync: the
-// index cache is only a cache (load() drops a body its metadata does not
+// The index cache is only a cache (load() drops a body its metadata does not
 // vouch for), and hundreds of fsyncs would cost more than the downloads.
 Result<void> replace_file(const fs::path& path, std::string_view content) {
-  fs::path temp = unique_sibling(path, "tmp");
-  {
-    std::FILE* file = std::fopen(temp.c_str(), "wb");
-    bool ok =
-        file != nullptr && std::fwrite(content.data(), 1, content.size(), file) == content.size();
-    if (file != nullptr && std::fclose(file) != 0) ok = false;
-    std::error_code ec;
-    if (ok) fs::rename(temp, path, ec);
-    if (!ok || ec) {
-      fs::remove(temp, ec);
-      return fail("cannot write " + path.string(),
-                  "check the free space and permissions of the cache folder");
-    }
-  }
-  return {};
+  return write_file_atomic(path, content, Durability::CacheOnly);
 }
 
 // Header values end up in a line-based file: keep them on one line.

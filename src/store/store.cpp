@@ -373,7 +373,9 @@ Result<fs::path> Store::unpack(std::string_view archive_sha256, const fs::path& 
       text += sha + " " + path + "\n";
   std::error_code mkdir_ec;
   fs::create_directory(meta, mkdir_ec);
-  if (!mkdir_ec) (void)write_file_atomic(meta / kTreeDigestsFile, text);
+  // As durable as the tree's own files (extract does not flush them either);
+  // a lost record only makes the installer hash the files itself.
+  if (!mkdir_ec) (void)write_file_atomic(meta / kTreeDigestsFile, text, Durability::CacheOnly);
   return commit_tree(id, staging);
 }
 

@@ -53,7 +53,8 @@ void sync_directory(const fs::path& dir) {
   }
 }
 
-Result<void> write_file_atomic(const fs::path& path, std::string_view content) {
+Result<void> write_file_atomic(const fs::path& path, std::string_view content,
+                               Durability durability) {
   std::error_code ec;
   if (path.has_parent_path()) {
     fs::create_directories(path.parent_path(), ec);
@@ -77,7 +78,8 @@ Result<void> write_file_atomic(const fs::path& path, std::string_view content) {
     data += n;
     left -= static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  bool flush = durability == Durability::Flushed;
+  if ((flush && ::fsync(fd) != 0) || ::close(fd) != 0) {
     auto message = errno_text();
     ::unlink(temp.c_str());
     return fail("cannot write " + path.string() + ": " + message);
@@ -87,7 +89,7 @@ Result<void> write_file_atomic(const fs::path& path, std::string_view content) {
     ::unlink(temp.c_str());
     return fail("cannot replace " + path.string() + ": " + message);
   }
-  sync_directory(path.parent_path());
+  if (flush) sync_directory(path.parent_path());
   return {};
 }
 

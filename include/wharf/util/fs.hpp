@@ -14,9 +14,17 @@ namespace wharf {
 namespace fs = std::filesystem;
 
 Result<std::string> read_file(const fs::path& path);
-// Writes content to `path` atomically (temp file in the same folder, fsync,
-// rename, fsync of the folder). Creates missing parent folders.
-Result<void> write_file_atomic(const fs::path& path, std::string_view content);
+// How durable write_file_atomic() makes a file. Both are atomic (readers
+// see the old content or the new, never a mix); Flushed also survives a power
+// loss (fsync of the file and its folder). CacheOnly is for entries that are
+// only a cache, where losing one costs a miss and hundreds of flushes would
+// cost more than the work they save.
+enum class Durability { Flushed, CacheOnly };
+// Writes content to `path` atomically (temp file in the same folder, rename;
+// with Durability::Flushed an fsync before the rename and of the folder after
+// it). Creates missing parent folders.
+Result<void> write_file_atomic(const fs::path& path, std::string_view content,
+                               Durability durability = Durability::Flushed);
 // A path beside `target` that no other process uses: "<target>.tmp-<pid>-<n>".
 fs::path unique_sibling(const fs::path& target, std::string_view tag = "tmp");
 // fsync a folder so that renames inside it are durable.
