@@ -110,6 +110,12 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   return LockStep{std::move(lock), changed, true, std::move(why)};
 }
 
+// The environments a sync names: `-e` ones, else "default".
+std::vector<std::string> named_environments(const SyncOptions& options) {
+  if (options.environments.empty()) return {"default"};
+  return options.environments;
+}
+
 Result<std::vector<std::string>> chosen_environments(const manifest::Manifest* manifest,
                                                      const lockfile::Lockfile& lock,
                                                      const SyncOptions& options) {
@@ -118,8 +124,7 @@ Result<std::vector<std::string>> chosen_environments(const manifest::Manifest* m
     for (const auto& [name, platforms] : lock.environments) envs.push_back(name);
     return envs;
   }
-  envs = options.environments;
-  if (envs.empty()) envs.push_back("default");
+  envs = named_environments(options);
   for (const auto& env : envs) {
     bool known = lock.environments.count(env) > 0;
     if (manifest && !manifest->dependencies_of(env)) known = false;
@@ -296,11 +301,6 @@ bool stamp_applies(const SyncOptions& options) {
   return options.mode != LockMode::Frozen && !options.all_environments && !options.repair &&
          options.reinstall.empty() && !lock.update_all && lock.update.empty() && !lock.check &&
          !lock.dry_run;
-}
-
-std::vector<std::string> named_environments(const SyncOptions& options) {
-  if (options.environments.empty()) return {"default"};
-  return options.environments;
 }
 
 }  // namespace
