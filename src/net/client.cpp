@@ -455,7 +455,11 @@ Result<void> Client::Impl::setup(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_USERAGENT, "wharf/0.1");
   if (r.encoding == Encoding::Gzip) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
   curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-  curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+  // Waiting for a connection that may multiplex only pays where HTTP/2 can
+  // be negotiated (ALPN, so https). Over plain http every connection is
+  // HTTP/1.1, and waiting would queue the whole batch behind its first,
+  // possibly slow, answer.
+  if (r.url.starts_with("https://")) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(e, CURLOPT_SHARE, share);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_limit_bytes);

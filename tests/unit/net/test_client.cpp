@@ -641,6 +641,10 @@ TEST_CASE("on_finished hands over each result while the batch goes on", "[net]")
   TestHttpServer server(root.path());
   server.set_fault("/slow.bin", "delay:2000");
   auto options = fast_options();
+  // The 2 s delay stays well inside the stall timeout: the others must
+  // finish first because they run beside the slow one, not because the slow
+  // one stalled out and was retried.
+  options.low_speed_time_seconds = 10;
   std::vector<std::pair<std::size_t, bool>> finished;
   std::vector<net::Request> requests = {
       {.url = server.url("/slow.bin"), .destination = out.path() / "slow"},
