@@ -1,6 +1,7 @@
 #include "wharf/lockfile/lockfile.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <system_error>
 
 #include "../manifest/yaml_support.hpp"
@@ -205,6 +206,235 @@ Result<LockedPackage> parse_package(const Source& source, const YAML::Node& node
   return out;
 }
 
+// ---- the fast path: the canonical layout of serialize() -------------------
+//
+// yaml-cpp took half of a warm `wharf lock` on a 360-package lock. Locks are
+// written by serialize(), so read that layout line by line; the result is
+// accepted only when it passes parse()'s checks and serializes back to
+// exactly `text`, so the fast path can never read a file differently from
+// yaml-cpp. Anything else (hand edits, merge results, errors) returns nullopt
+// and takes the slow path with its located messages.
+
+// "[a, b]" as flow_list() writes it.
+std::optional<std::vector<std::string>> canonical_list(std::string_view text) {
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return std::nullopt;
+  text = text.substr(1, text.size() - 2);
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    std::size_t end;
+    if (text.front() == '"') {
+      end = text.find('"', 1);
+      if (end == std::string_view::npos) return std::nullopt;
+      ++end;
+    } else {
+      end = std::min(text.find(", "), text.size());
+    }
+    auto item = yaml::canonical_scalar(text.substr(0, end));
+    if (!item || item->empty()) return std::nullopt;
+    out.emplace_back(*item);
+    text.remove_prefix(end);
+    if (text.empty()) break;
+    if (!text.starts_with(", ")) return std::nullopt;
+    text.remove_prefix(2);
+    if (text.empty()) return std::nullopt;
+  }
+  return out;
+}
+
+bool valid_member(std::string_view member) {
+  auto at = member.find('@');
+  return manifest::is_valid_package_name(member.substr(0, at)) &&
+         (at == std::string_view::npos || version::Version::parse(member.substr(at + 1)));
+}
+
+std::optional<LockedPackage> canonical_package(yaml::LineReader& lines) {
+  LockedPackage out;
+  auto name = yaml::canonical_field(lines.peek(), "  - name: ");
+  if (!name || !manifest::is_valid_package_name(*name)) return std::nullopt;
+  out.name = *name;
+  lines.skip();
+  auto version_text = yaml::canonical_field(lines.peek(), "    version: ");
+  if (!version_text) return std::nullopt;
+  auto version = version::Version::parse(*version_text);
+  if (!version) return std::nullopt;
+  out.version = *std::move(version);
+  lines.skip();
+  if (lines.peek() != "    source:") return std::nullopt;
+  lines.skip();
+  static constexpr std::pair<std::string_view, SourceKind> kKinds[] = {
+      {"      registry: ", SourceKind::Registry},
+      {"      git: ", SourceKind::Git},
+      {"      url: ", SourceKind::Url},
+      {"      path: ", SourceKind::Path}};
+  bool found = false;
+  for (const auto& [prefix, kind] : kKinds) {
+    auto location = yaml::canonical_field(lines.peek(), prefix);
+    if (!location) continue;
+    if (location->empty()) return std::nullopt;
+    out.source.kind = kind;
+    out.source.location = *location;
+    found = true;
+    break;
+  }
+  if (!found) return std::nullopt;
+  lines.skip();
+  if (out.source.kind == SourceKind::Git) {
+    auto commit = yaml::canonical_field(lines.peek(), "      commit: ");
+    if (!commit || !is_commit_id(*commit)) return std::nullopt;
+    out.source.commit = *commit;
+    lines.skip();
+    if (auto reference = yaml::canonical_field(lines.peek(), "      reference: ")) {
+      out.source.reference = *reference;
+      lines.skip();
+    }
+  }
+  if (lines.peek() == "    platforms: {}") {
+    lines.skip();
+    return out;
+  }
+  if (lines.peek() != "    platforms:") return std::nullopt;
+  lines.skip();
+  while (lines.peek().starts_with("      ") && !lines.peek().starts_with("       ")) {
+    auto line = lines.peek().substr(6);
+    if (!line.ends_with(':')) return std::nullopt;
+    auto platform_name = yaml::canonical_scalar(line.substr(0, line.size() - 1));
+    if (!platform_name || !manifest::is_valid_artifact_platform(*platform_name))
+      return std::nullopt;
+    LockedPlatform platform;
+    platform.platform = *platform_name;
+    lines.skip();
+    if (auto url = yaml::canonical_field(lines.peek(), "        url: ")) {
+      if (url->empty()) return std::nullopt;
+      LockedArtifact artifact;
+      artifact.url = *url;
+      lines.skip();
+      auto sha = yaml::canonical_field(lines.peek(), "        sha256: ");
+      if (!sha || !is_sha256_hex(*sha)) return std::nullopt;
+      artifact.sha256 = *sha;
+      lines.skip();
+      auto size = lines.peek();
+      if (!size.starts_with("        size: ")) return std::nullopt;
+      size.remove_prefix(14);
+      auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), artifact.size);
+      if (size.empty() || ec != std::errc() || end != size.data() + size.size())
+        return std::nullopt;
+      lines.skip();
+      platform.artifact = std::move(artifact);
+    }
+    auto dependencies = lines.peek();
+    if (!dependencies.starts_with("        dependencies: ")) return std::nullopt;
+    auto names = canonical_list(dependencies.substr(22));
+    if (!names) return std::nullopt;
+    platform.dependencies = *std::move(names);
+    lines.skip();
+    out.platforms.push_back(std::move(platform));
+  }
+  return out;
+}
+
+std::optional<Lockfile> read_canonical(std::string_view text) {
+  if (!text.starts_with(kHeader) || text.find('\r') != std::string_view::npos ||
+      text.find('\t') != std::string_view::npos)
+    return std::nullopt;
+  yaml::LineReader lines(text.substr(kHeader.size()));
+  Lockfile lock;
+
+  auto format = lines.peek();
+  if (!format.starts_with("format: ")) return std::nullopt;
+  format.remove_prefix(8);
+  auto [end, ec] = std::from_chars(format.data(), format.data() + format.size(), lock.format);
+  if (format.empty() || ec != std::errc() || end != format.data() + format.size() ||
+      lock.format < 0 || lock.format > kFormat)
+    return std::nullopt;
+  lines.skip();
+
+  if (lines.peek() != "inputs:") return std::nullopt;
+  lines.skip();
+  auto hash = yaml::canonical_field(lines.peek(), "  hash: ");
+  if (!hash || (!hash->empty() && !is_sha256_hex(*hash))) return std::nullopt;
+  lock.inputs_hash = *hash;
+  lines.skip();
+  static constexpr std::string_view kSections[] = {"registries", "platforms", "dependencies",
+                                                   "environments", "overrides"};
+  while (lines.peek().starts_with("  ") && !lines.peek().starts_with("   ")) {
+    auto line = lines.peek().substr(2);
+    auto colon = line.find(": ");
+    if (colon == std::string_view::npos) return std::nullopt;
+    auto section = line.substr(0, colon);
+    auto value = yaml::canonical_scalar(line.substr(colon + 2));
+    if (std::find(std::begin(kSections), std::end(kSections), section) == std::end(kSections) ||
+        !value || (!value->empty() && !is_sha256_hex(*value)) ||
+        !lock.input_hashes.emplace(section, *value).second)
+      return std::nullopt;
+    lines.skip();
+  }
+
+  auto platforms = lines.peek();
+  if (!platforms.starts_with("platforms: ")) return std::nullopt;
+  auto platform_names = canonical_list(platforms.substr(11));
+  if (!platform_names) return std::nullopt;
+  for (const auto& platform : *platform_names)
+    if (!manifest::is_valid_artifact_platform(platform)) return std::nullopt;
+  lock.platforms = *std::move(platform_names);
+  lines.skip();
+
+  if (lines.peek() == "environments: {}") {
+    lines.skip();
+  } else {
+    if (lines.peek() != "environments:") return std::nullopt;
+    lines.skip();
+    while (lines.peek().starts_with("  ") && !lines.peek().starts_with("   ")) {
+      auto line = lines.peek().substr(2);
+      bool empty = line.ends_with(": {}");
+      if (!empty && !line.ends_with(':')) return std::nullopt;
+      auto env = yaml::canonical_scalar(line.substr(0, line.size() - (empty ? 4 : 1)));
+      if (!env || env->empty() || lock.environments.count(std::string(*env))) return std::nullopt;
+      auto& by_platform = lock.environments[std::string(*env)];
+      lines.skip();
+      if (empty) continue;
+      while (lines.peek().starts_with("    ") && !lines.peek().starts_with("     ")) {
+        auto entry = lines.peek().substr(4);
+        auto colon = entry.find(": [");
+        if (colon == std::string_view::npos) return std::nullopt;
+        auto platform = yaml::canonical_scalar(entry.substr(0, colon));
+        auto members = canonical_list(entry.substr(colon + 2));
+        if (!platform || platform->empty() || !members ||
+            by_platform.count(std::string(*platform)))
+          return std::nullopt;
+        for (const auto& member : *members)
+          if (!valid_member(member)) return std::nullopt;
+        by_platform[std::string(*platform)] = *std::move(members);
+        lines.skip();
+      }
+      if (by_platform.empty()) return std::nullopt;
+    }
+  }
+
+  if (lines.peek() == "packages: []") {
+    lines.skip();
+  } else {
+    if (!lines.peek().empty()) return std::nullopt;
+    lines.skip();
+    if (lines.peek() != "packages:") return std::nullopt;
+    lines.skip();
+    while (!lines.at_end()) {
+      if (!lock.packages.empty()) {
+        if (!lines.peek().empty()) return std::nullopt;
+        lines.skip();
+      }
+      auto package = canonical_package(lines);
+      if (!package) return std::nullopt;
+      if (!lock.packages.empty() && lock.packages.back().name == package->name &&
+          lock.packages.back().version == package->version)
+        return std::nullopt;  // listed twice: the slow path names it
+      lock.packages.push_back(*std::move(package));
+    }
+    if (lock.packages.empty()) return std::nullopt;
+  }
+  if (!lines.at_end() || serialize(lock) != text) return std::nullopt;
+  return lock;
+}
+
 }  // namespace
 
 const LockedPackage* Lockfile::find(std::string_view name) const {
@@ -337,7 +567,12 @@ std::string serialize(const Lockfile& input) {
   return out;
 }
 
+std::optional<Lockfile> parse_canonical(std::string_view text) {
+  return read_canonical(text);
+}
+
 Result<Lockfile> parse(std::string_view text, const std::string& file_label) {
+  if (auto fast = read_canonical(text)) return *std::move(fast);
   Source source{file_label, std::string(kHint)};
   auto root = WHARF_TRY(yaml::load(source, text));
   Location top{file_label, 1, 1};

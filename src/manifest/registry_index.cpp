@@ -123,47 +123,12 @@ Result<IndexVersion> parse_version(const Source& source, const YAML::Node& node,
 
 // ---- the fast path: the canonical layout of write_package_index() ----------
 
-namespace {
-
-class LineReader {
- public:
-  explicit LineReader(std::string_view text) : m_rest(text) {}
-  bool at_end() const { return m_rest.empty(); }
-  std::string_view peek() const { return m_rest.substr(0, m_rest.find('\n')); }
-  void skip() {
-    auto end = m_rest.find('\n');
-    m_rest = end == std::string_view::npos ? std::string_view() : m_rest.substr(end + 1);
-  }
-
- private:
-  std::string_view m_rest;
-};
-
-// A scalar exactly as write_package_index() writes it: plain when scalar()
-// would leave it plain, or double-quoted without escapes.
-std::optional<std::string_view> canonical_scalar(std::string_view text) {
-  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
-    auto inner = text.substr(1, text.size() - 2);
-    if (inner.find_first_of("\"\\") != std::string_view::npos) return std::nullopt;
-    return inner;
-  }
-  if (text.empty() || yaml::scalar(text) != text) return std::nullopt;
-  return text;
-}
-
-std::optional<std::string_view> field_value(std::string_view line, std::string_view prefix) {
-  if (!line.starts_with(prefix)) return std::nullopt;
-  return canonical_scalar(line.substr(prefix.size()));
-}
-
-}  // namespace
-
 std::optional<PackageIndex> parse_canonical_package_index(std::string_view text) {
   if (text.find('\r') != std::string_view::npos || text.find('\t') != std::string_view::npos)
     return std::nullopt;
-  LineReader lines(text);
+  yaml::LineReader lines(text);
   PackageIndex index;
-  auto name = field_value(lines.peek(), "name: ");
+  auto name = yaml::canonical_field(lines.peek(), "name: ");
   if (!name || !is_valid_package_name(*name)) return std::nullopt;
   index.name = *name;
   lines.skip();
@@ -175,7 +140,7 @@ std::optional<PackageIndex> parse_canonical_package_index(std::string_view text)
   lines.skip();
   while (!lines.at_end()) {
     IndexVersion entry;
-    auto version_text = field_value(lines.peek(), "  - version: ");
+    auto version_text = yaml::canonical_field(lines.peek(), "  - version: ");
     if (!version_text) return std::nullopt;
     auto version = version::Version::parse(*version_text);
     if (!version) return std::nullopt;
@@ -189,7 +154,7 @@ std::optional<PackageIndex> parse_canonical_package_index(std::string_view text)
         auto colon = line.find(": ");
         if (colon == std::string_view::npos) return std::nullopt;
         auto dep_name = line.substr(0, colon);
-        auto constraint_text = canonical_scalar(line.substr(colon + 2));
+        auto constraint_text = yaml::canonical_scalar(line.substr(colon + 2));
         if (!is_valid_package_name(dep_name) || !constraint_text) return std::nullopt;
         auto constraint = version::Constraint::parse(*constraint_text);
         if (!constraint) return std::nullopt;
@@ -208,15 +173,15 @@ std::optional<PackageIndex> parse_canonical_package_index(std::string_view text)
       lines.skip();
       while (lines.peek().starts_with("      - platform: ")) {
         IndexArtifact artifact;
-        auto platform = field_value(lines.peek(), "      - platform: ");
+        auto platform = yaml::canonical_field(lines.peek(), "      - platform: ");
         if (!platform || !is_valid_artifact_platform(*platform)) return std::nullopt;
         artifact.platform = *platform;
         lines.skip();
-        auto url = field_value(lines.peek(), "        url: ");
+        auto url = yaml::canonical_field(lines.peek(), "        url: ");
         if (!url) return std::nullopt;
         artifact.url = *url;
         lines.skip();
-        auto sha = field_value(lines.peek(), "        sha256: ");
+        auto sha = yaml::canonical_field(lines.peek(), "        sha256: ");
         if (!sha || !is_sha256_hex(*sha)) return std::nullopt;
         artifact.sha256 = *sha;
         lines.skip();

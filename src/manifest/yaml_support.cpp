@@ -186,24 +186,43 @@ bool is_plain_char(char c) {
 
 }  // namespace
 
-std::string scalar(std::string_view text) {
-  bool plain = !text.empty() && !is_reserved_word(text);
-  if (plain) {
-    char head = text.front();
-    // Digits and signs could read as numbers, `~`/`%`/`@`/`^` are indicators.
-    plain = (head >= 'a' && head <= 'z') || (head >= 'A' && head <= 'Z') || head == '_' ||
-            head == '/' || (head == '.' && text.size() > 1 && (text[1] == '.' || text[1] == '/'));
-  }
-  for (std::size_t i = 0; plain && i < text.size(); ++i) {
+bool is_plain_scalar(std::string_view text) {
+  if (text.empty() || is_reserved_word(text)) return false;
+  char head = text.front();
+  // Digits and signs could read as numbers, `~`/`%`/`@`/`^` are indicators.
+  if (!((head >= 'a' && head <= 'z') || (head >= 'A' && head <= 'Z') || head == '_' ||
+        head == '/' || (head == '.' && text.size() > 1 && (text[1] == '.' || text[1] == '/'))))
+    return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == ':') {
       // `scheme:rest` is fine; `: ` or a trailing `:` starts a mapping.
-      plain = i + 1 < text.size() && text[i + 1] != ' ';
-    } else {
-      plain = is_plain_char(c);
+      if (i + 1 == text.size() || text[i + 1] == ' ') return false;
+    } else if (!is_plain_char(c)) {
+      return false;
     }
   }
-  return plain ? std::string(text) : double_quoted(text);
+  return true;
+}
+
+std::string scalar(std::string_view text) {
+  return is_plain_scalar(text) ? std::string(text) : double_quoted(text);
+}
+
+std::optional<std::string_view> canonical_scalar(std::string_view text) {
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    auto inner = text.substr(1, text.size() - 2);
+    for (char c : inner)
+      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) return std::nullopt;
+    return inner;
+  }
+  if (!is_plain_scalar(text)) return std::nullopt;
+  return text;
+}
+
+std::optional<std::string_view> canonical_field(std::string_view line, std::string_view prefix) {
+  if (!line.starts_with(prefix)) return std::nullopt;
+  return canonical_scalar(line.substr(prefix.size()));
 }
 
 std::string double_quoted(std::string_view text) {

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -94,5 +95,28 @@ Result<std::vector<std::pair<std::string, version::Constraint>>> constraint_pair
 // else double-quoted with escapes; double_quoted() always quotes.
 std::string scalar(std::string_view text);
 std::string double_quoted(std::string_view text);
+// Whether scalar() leaves `text` plain.
+bool is_plain_scalar(std::string_view text);
+// The inverse of scalar() for the texts the line-based fast readers accept:
+// a plain scalar, or a double-quoted one without escapes or control
+// characters; nullopt for anything else (the caller falls back to yaml-cpp).
+std::optional<std::string_view> canonical_scalar(std::string_view text);
+// canonical_scalar() of what follows `prefix` in `line` (nullopt without it).
+std::optional<std::string_view> canonical_field(std::string_view line, std::string_view prefix);
+
+// Line by line over text, for the fast readers of canonical layouts.
+class LineReader {
+ public:
+  explicit LineReader(std::string_view text) : m_rest(text) {}
+  bool at_end() const { return m_rest.empty(); }
+  std::string_view peek() const { return m_rest.substr(0, m_rest.find('\n')); }
+  void skip() {
+    auto end = m_rest.find('\n');
+    m_rest = end == std::string_view::npos ? std::string_view() : m_rest.substr(end + 1);
+  }
+
+ private:
+  std::string_view m_rest;
+};
 
 }  // namespace wharf::manifest::yaml

@@ -115,6 +115,12 @@ void normalize(Lockfile& lock);
 
 std::string serialize(const Lockfile& lock);  // canonical bytes (sorts before writing)
 Result<Lockfile> parse(std::string_view text, const std::string& file_label);
+// parse()'s fast path, exposed for tests: reads the layout serialize() writes
+// line by line, without yaml-cpp. It returns a value only when the text passes
+// parse()'s checks and serialize() of the value reproduces `text` byte for
+// byte (so it never reads a file differently from the YAML path); nullopt
+// otherwise (hand edits, comments, errors), and parse() then uses yaml-cpp.
+std::optional<Lockfile> parse_canonical(std::string_view text);
 // Reads and parses `file`; a missing or unreadable file is a Failure.
 Result<Lockfile> load(const std::filesystem::path& file);
 // Writes atomically (write_file_atomic); skips the write when the file already

@@ -476,3 +476,133 @@ TEST_CASE("environment members name a version only when the lock holds several",
     CHECK(refused.error().message.find("invalid member") != std::string::npos);
   }
 }
+
+namespace {
+
+// A random lock with every source kind, optional artifacts, pre-release and
+// build versions, several versions of one name and `name@version` members.
+Lockfile random_lock(std::mt19937& rng) {
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  static const char* kNames[] = {"a", "zlib", "lib-b", "c_d", "tool.x", "e2"};
+  static const char* kVersions[] = {"1.0.0", "0.1", "2.3.4-rc.1", "1.0.0+build.7", "10.20.30"};
+  static const char* kPlatforms[] = {"linux-x86_64", "linux-aarch64", "macos-arm64"};
+  Lockfile lock;
+  lock.inputs_hash = pick(4) ? std::string(64, "0123456789abcdef"[pick(16)]) : "";
+  if (pick(2)) lock.input_hashes["dependencies"] = std::string(64, 'd');
+  if (pick(2)) lock.input_hashes["overrides"] = "";
+  for (const char* platform : kPlatforms)
+    if (pick(2)) lock.platforms.push_back(platform);
+  int packages = pick(6);
+  for (int i = 0; i < packages; ++i) {
+    LockedPackage p{kNames[pick(6)], v(kVersions[pick(5)]), {}, {}};
+    bool duplicate = false;
+    for (const auto& q : lock.packages) duplicate |= q.name == p.name && q.version == p.version;
+    if (duplicate) continue;
+    switch (pick(4)) {
+      case 0:
+        p.source = {SourceKind::Registry, pick(2) ? "file:./registry" : "https://r.example/x", "",
+                    ""};
+        break;
+      case 1:
+        p.source = {SourceKind::Git, "https://example.org/g.git", kCommit, pick(2) ? "v1" : ""};
+        break;
+      case 2:
+        p.source = {SourceKind::Url, "https://example.org/a b.tgz", "", ""};
+        break;
+      default:
+        p.source = {SourceKind::Path, pick(2) ? "../tool" : "./with: colon", "", ""};
+    }
+    for (const char* platform : kPlatforms) {
+      if (!pick(2)) continue;
+      LockedPlatform entry{platform, std::nullopt, {}};
+      if (pick(2)) entry.artifact = LockedArtifact{"artifacts/x-1.tgz", kShaA, rng() % 100000};
+      for (int d = pick(3); d > 0; --d) entry.dependencies.push_back(kNames[pick(6)]);
+      p.platforms.push_back(std::move(entry));
+    }
+    lock.packages.push_back(std::move(p));
+  }
+  for (const char* env : {"default", "dev"}) {
+    if (!pick(2)) continue;
+    auto& by_platform = lock.environments[env];
+    if (!pick(5)) continue;  // an environment with no platforms
+    for (const auto& platform : lock.platforms) {
+      auto& members = by_platform[platform];
+      for (const auto& p : lock.packages)
+        if (pick(2)) members.push_back(member_of(lock, p.name, p.version));
+    }
+    if (by_platform.empty()) lock.environments.erase(env);
+  }
+  return lock;
+}
+
+}  // namespace
+
+TEST_CASE("the fast reader reads what serialize writes, exactly as yaml-cpp does", "[lockfile]") {
+  std::mt19937 rng(7);
+  int fast = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string text = serialize(random_lock(rng));
+    auto canonical = parse_canonical(text);
+    // Through yaml-cpp: a trailing comment is valid YAML the fast path refuses.
+    std::string commented = text + "# a comment\n";
+    REQUIRE_FALSE(parse_canonical(commented));
+    auto slow = parse(commented, "wharf.lock");
+    if (!slow) FAIL(slow.error().message << "\n" << text);
+    REQUIRE(serialize(*slow) == text);
+    if (canonical) {
+      ++fast;
+      CHECK(serialize(*canonical) == text);
+    }
+  }
+  // Every sample is canonical except the ones with a quoted path (`with: colon`).
+  CHECK(fast > 150);
+  auto sample = serialize(sample_lock());
+  auto read = parse_canonical(sample);
+  REQUIRE(read);
+  CHECK(read->find("mylib")->source.commit == kCommit);
+  CHECK(read->environments.at("dev").at("linux-x86_64") ==
+        std::vector<std::string>{"hello", "tool"});
+}
+
+TEST_CASE("the fast reader leaves everything unusual to the YAML path", "[lockfile]") {
+  Lockfile lock = sample_lock();
+  const std::string text = serialize(lock);
+  REQUIRE(parse_canonical(text));
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.substr(0, at) + to + text.substr(at + from.size());
+  };
+  // Valid YAML in another layout: refused by the fast path, read the same by parse().
+  for (const auto& variant : {replaced("platforms: [linux-x86_64, macos-arm64]",
+                                       "platforms:\n  - linux-x86_64\n  - macos-arm64"),
+                              replaced("format: 1\n", "format: 1  # the format\n"),
+                              replaced("version: \"1.2.0\"", "version: 1.2.0")}) {
+    CHECK_FALSE(parse_canonical(variant));
+    auto parsed = parse(variant, "wharf.lock");
+    if (!parsed) FAIL(parsed.error().message);
+    CHECK(serialize(*parsed) == text);
+  }
+  // Invalid content in the canonical layout: the YAML path gives the located error.
+  for (const auto& [variant, message] : std::vector<std::pair<std::string, std::string>>{
+           {replaced("  - name: tool", "  - name: Tool!"), "invalid package name `Tool!`"},
+           {replaced("format: 1", "format: 2"), "was written by a newer wharf"},
+           {replaced(kCommit, "0123"), "must be a full hex commit id"},
+           {replaced("sha256: \"" + kShaB, "sha256: \"" + std::string(64, 'B')),
+            "must be 64 lower-case hex characters"}}) {
+    CHECK_FALSE(parse_canonical(variant));
+    auto parsed = parse(variant, "wharf.lock");
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().message.find(message) != std::string::npos);
+  }
+  // Unsorted packages are valid but not canonical: parse() sorts them.
+  auto tool_at = text.find("  - name: tool");
+  std::string unsorted = text.substr(0, text.find("\npackages:\n") + 11) +
+                         text.substr(tool_at) + "\n" +
+                         text.substr(text.find("\npackages:\n") + 11,
+                                     tool_at - (text.find("\npackages:\n") + 11) - 1);
+  CHECK_FALSE(parse_canonical(unsorted));
+  auto sorted = parse(unsorted, "wharf.lock");
+  if (!sorted) FAIL(sorted.error().message << "\n" << unsorted);
+  CHECK(serialize(*sorted) == text);
+}
