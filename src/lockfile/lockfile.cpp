@@ -34,15 +34,6 @@ bool is_commit_id(std::string_view text) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-std::string flow_list(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += ", ";
-    out += yaml::scalar(items[i]);
-  }
-  return out + "]";
-}
-
 // ---- parsing ---------------------------------------------------------------
 
 Result<std::vector<std::string>> name_list(const Source& source, const YAML::Node& node,
@@ -398,8 +389,7 @@ std::optional<Lockfile> read_canonical(std::string_view text) {
         if (colon == std::string_view::npos) return std::nullopt;
         auto platform = yaml::canonical_scalar(entry.substr(0, colon));
         auto members = canonical_list(entry.substr(colon + 2));
-        if (!platform || platform->empty() || !members ||
-            by_platform.count(std::string(*platform)))
+        if (!platform || platform->empty() || !members || by_platform.count(std::string(*platform)))
           return std::nullopt;
         for (const auto& member : *members)
           if (!valid_member(member)) return std::nullopt;
@@ -489,29 +479,72 @@ std::string member_of(const Lockfile& lock, const std::string& name,
   return name;
 }
 
-std::string serialize(const Lockfile& input) {
-  Lockfile lock = input;
-  normalize(lock);
+namespace {
+
+template <class... Parts>
+void append(std::string& out, const Parts&... parts) {
+  (out.append(parts), ...);
+}
+
+void append_flow_list(std::string& out, const std::vector<std::string>& items) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += yaml::scalar(items[i]);
+  }
+  out += ']';
+}
+
+bool is_normalized(const Lockfile& lock) {
+  auto sorted_unique = [](const std::vector<std::string>& names) {
+    return std::adjacent_find(names.begin(), names.end(), std::greater_equal<>()) == names.end();
+  };
+  if (!sorted_unique(lock.platforms)) return false;
+  for (std::size_t i = 0; i < lock.packages.size(); ++i) {
+    const auto& package = lock.packages[i];
+    if (i > 0) {
+      const auto& before = lock.packages[i - 1];
+      if (before.name > package.name ||
+          (before.name == package.name && package.version < before.version))
+        return false;
+    }
+    for (std::size_t j = 0; j < package.platforms.size(); ++j) {
+      if (j > 0 && package.platforms[j].platform < package.platforms[j - 1].platform) return false;
+      if (!sorted_unique(package.platforms[j].dependencies)) return false;
+    }
+  }
+  for (const auto& [env, platforms] : lock.environments)
+    for (const auto& [platform, names] : platforms)
+      if (!sorted_unique(names)) return false;
+  return true;
+}
+
+std::string serialize_normalized(const Lockfile& lock) {
   std::string out(kHeader);
-  out += "format: " + std::to_string(lock.format) + "\n";
-  out += "inputs:\n";
-  out += "  hash: " + yaml::double_quoted(lock.inputs_hash) + "\n";
+  out.reserve(256 + lock.packages.size() * 320);
+  append(out, "format: ", std::to_string(lock.format),
+         "\ninputs:\n  hash: ", yaml::double_quoted(lock.inputs_hash), "\n");
   for (const auto& [section, hash] : lock.input_hashes)
     if (section != "hash")
-      out += "  " + yaml::scalar(section) + ": " + yaml::double_quoted(hash) + "\n";
-  out += "platforms: " + flow_list(lock.platforms) + "\n";
+      append(out, "  ", yaml::scalar(section), ": ", yaml::double_quoted(hash), "\n");
+  out += "platforms: ";
+  append_flow_list(out, lock.platforms);
+  out += '\n';
   if (lock.environments.empty()) {
     out += "environments: {}\n";
   } else {
     out += "environments:\n";
     for (const auto& [env, platforms] : lock.environments) {
       if (platforms.empty()) {
-        out += "  " + yaml::scalar(env) + ": {}\n";
+        append(out, "  ", yaml::scalar(env), ": {}\n");
         continue;
       }
-      out += "  " + yaml::scalar(env) + ":\n";
-      for (const auto& [platform, names] : platforms)
-        out += "    " + yaml::scalar(platform) + ": " + flow_list(names) + "\n";
+      append(out, "  ", yaml::scalar(env), ":\n");
+      for (const auto& [platform, names] : platforms) {
+        append(out, "    ", yaml::scalar(platform), ": ");
+        append_flow_list(out, names);
+        out += '\n';
+      }
     }
   }
   if (lock.packages.empty()) {
@@ -521,11 +554,10 @@ std::string serialize(const Lockfile& input) {
   out += "\npackages:\n";
   bool first = true;
   for (const auto& package : lock.packages) {
-    if (!first) out += "\n";
+    if (!first) out += '\n';
     first = false;
-    out += "  - name: " + yaml::scalar(package.name) + "\n";
-    out += "    version: " + yaml::double_quoted(package.version.to_string()) + "\n";
-    out += "    source:\n";
+    append(out, "  - name: ", yaml::scalar(package.name),
+           "\n    version: ", yaml::double_quoted(package.version.to_string()), "\n    source:\n");
     const auto& source = package.source;
     switch (source.kind) {
       case SourceKind::Registry:
@@ -541,13 +573,14 @@ std::string serialize(const Lockfile& input) {
         out += "      path: ";
         break;
     }
-    out += yaml::scalar(source.kind == SourceKind::Path ? source.location
-                                                        : redact_url(source.location)) +
-           "\n";
+    append(out,
+           yaml::scalar(source.kind == SourceKind::Path ? source.location
+                                                        : redact_url(source.location)),
+           "\n");
     if (source.kind == SourceKind::Git) {
-      out += "      commit: " + yaml::double_quoted(source.commit) + "\n";
+      append(out, "      commit: ", yaml::double_quoted(source.commit), "\n");
       if (!source.reference.empty())
-        out += "      reference: " + yaml::scalar(source.reference) + "\n";
+        append(out, "      reference: ", yaml::scalar(source.reference), "\n");
     }
     if (package.platforms.empty()) {
       out += "    platforms: {}\n";
@@ -555,16 +588,26 @@ std::string serialize(const Lockfile& input) {
     }
     out += "    platforms:\n";
     for (const auto& platform : package.platforms) {
-      out += "      " + yaml::scalar(platform.platform) + ":\n";
-      if (platform.artifact) {
-        out += "        url: " + yaml::scalar(redact_url(platform.artifact->url)) + "\n";
-        out += "        sha256: " + yaml::double_quoted(platform.artifact->sha256) + "\n";
-        out += "        size: " + std::to_string(platform.artifact->size) + "\n";
-      }
-      out += "        dependencies: " + flow_list(platform.dependencies) + "\n";
+      append(out, "      ", yaml::scalar(platform.platform), ":\n");
+      if (platform.artifact)
+        append(out, "        url: ", yaml::scalar(redact_url(platform.artifact->url)),
+               "\n        sha256: ", yaml::double_quoted(platform.artifact->sha256),
+               "\n        size: ", std::to_string(platform.artifact->size), "\n");
+      out += "        dependencies: ";
+      append_flow_list(out, platform.dependencies);
+      out += '\n';
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::string serialize(const Lockfile& input) {
+  if (is_normalized(input)) return serialize_normalized(input);
+  Lockfile lock = input;
+  normalize(lock);
+  return serialize_normalized(lock);
 }
 
 std::optional<Lockfile> parse_canonical(std::string_view text) {

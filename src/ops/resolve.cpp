@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_map>
 #include <variant>
 
 #include "internal.hpp"
@@ -292,6 +293,13 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
                   "a git, url or path package must be `platform: any` to cover several platforms");
   }
 
+  // The previous lock's packages by name, for the preferences below.
+  std::unordered_map<std::string_view, std::vector<const lockfile::LockedPackage*>>
+      previous_by_name;
+  if (previous)
+    for (const auto& package : previous->packages)
+      previous_by_name[package.name].push_back(&package);
+
   // (name, version) -> package; a package may differ across platforms.
   std::map<std::pair<std::string, std::string>, lockfile::LockedPackage> packages;
 
@@ -308,10 +316,13 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
           if (env_it == previous->environments.end()) continue;
           auto members_it = env_it->second.find(platform);
           if (members_it == env_it->second.end()) continue;
-          for (const auto& member : members_it->second)
-            for (const auto& package : previous->packages)
-              if (lockfile::member_is(member, package))
-                solve_options.preferences.emplace(package.name, package.version);
+          for (const auto& member : members_it->second) {
+            auto found = previous_by_name.find(lockfile::member_name(member));
+            if (found == previous_by_name.end()) continue;
+            for (const auto* package : found->second)
+              if (lockfile::member_is(member, *package))
+                solve_options.preferences.emplace(package->name, package->version);
+          }
         }
         for (const auto& package : previous->packages)
           for (const auto& locked_platform : package.platforms)
@@ -387,12 +398,17 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
       }
     }
   }
+  // `packages` is ordered by name: a name with several versions is adjacent.
+  std::set<std::string> several_versions;
+  for (auto it = packages.begin(); it != packages.end(); ++it)
+    if (auto next = std::next(it); next != packages.end() && next->first.first == it->first.first)
+      several_versions.insert(it->first.first);
   for (auto& [key, package] : packages) lock.packages.push_back(std::move(package));
   for (const auto& [env, platforms] : chosen)
     for (const auto& [platform, members] : platforms) {
       auto& listed = lock.environments[env][platform];
       for (const auto& [name, version] : members)
-        listed.push_back(lockfile::member_of(lock, name, version));
+        listed.push_back(several_versions.count(name) ? name + "@" + version.to_string() : name);
     }
   return lock;
 }

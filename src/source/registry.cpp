@@ -119,8 +119,33 @@ Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const s
 
 std::string resolve_relative(const std::string& index_file, const std::string& url) {
   if (has_scheme(url) || starts_with(url, "file:") || starts_with(url, "/")) return url;
-  auto joined = (std::filesystem::path(index_file).parent_path() / url).lexically_normal();
-  return joined.generic_string();
+  // The index file's folder joined with `url`, `.` and `..` folded the way
+  // path::lexically_normal() does, on strings: a lock of thousands of
+  // versions resolves every artifact URL.
+  bool absolute = starts_with(index_file, "/");
+  std::vector<std::string_view> parts;
+  auto add = [&](std::string_view text) {
+    for (auto segment : split(text, '/')) {
+      if (segment.empty() || segment == ".") continue;
+      if (segment != "..")
+        parts.push_back(segment);
+      else if (!parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else if (!absolute)  // `/..` is `/`
+        parts.push_back(segment);
+    }
+  };
+  if (auto slash = index_file.rfind('/'); slash != std::string::npos)
+    add(std::string_view(index_file).substr(0, slash));
+  add(url);
+  if (parts.empty()) return absolute ? "/" : ".";
+  std::string out;
+  for (auto part : parts) {
+    if (!out.empty() || absolute) out += '/';
+    out += part;
+  }
+  if (url.ends_with('/')) out += '/';
+  return out;
 }
 
 }  // namespace wharf::source

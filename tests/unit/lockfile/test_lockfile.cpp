@@ -597,10 +597,9 @@ TEST_CASE("the fast reader leaves everything unusual to the YAML path", "[lockfi
   }
   // Unsorted packages are valid but not canonical: parse() sorts them.
   auto tool_at = text.find("  - name: tool");
-  std::string unsorted = text.substr(0, text.find("\npackages:\n") + 11) +
-                         text.substr(tool_at) + "\n" +
-                         text.substr(text.find("\npackages:\n") + 11,
-                                     tool_at - (text.find("\npackages:\n") + 11) - 1);
+  std::string unsorted =
+      text.substr(0, text.find("\npackages:\n") + 11) + text.substr(tool_at) + "\n" +
+      text.substr(text.find("\npackages:\n") + 11, tool_at - (text.find("\npackages:\n") + 11) - 1);
   CHECK_FALSE(parse_canonical(unsorted));
   auto sorted = parse(unsorted, "wharf.lock");
   if (!sorted) FAIL(sorted.error().message << "\n" << unsorted);

@@ -229,3 +229,26 @@ TEST_CASE("a registry in a git repository is read from its commit's tree", "[sou
   REQUIRE_FALSE(bad_ref);
   CHECK(bad_ref.error().message.find("#nope") != std::string::npos);
 }
+
+TEST_CASE("resolve_relative joins like path::lexically_normal", "[source]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"index/hello.yaml", "../artifacts/hello-1.0.tar.gz"},
+      {"index/hello.yaml", "x.tgz"},
+      {"index/hello.yaml", "./a/./b/../c.tgz"},
+      {"index/hello.yaml", "../../../up.tgz"},
+      {"a/b/index/h.yaml", "../../c//d.tgz"},
+      {"hello.yaml", "../x.tgz"},
+      {"/srv/reg/index/h.yaml", "../../../../x.tgz"},
+      {"index/h.yaml", "dir/"},
+      {"index/h.yaml", ".."},
+  };
+  for (const auto& [index_file, url] : cases) {
+    auto expected =
+        (std::filesystem::path(index_file).parent_path() / url).lexically_normal().generic_string();
+    CHECK(wharf::source::resolve_relative(index_file, url) == expected);
+  }
+  CHECK(wharf::source::resolve_relative("index/h.yaml", "https://cdn/x.tgz") ==
+        "https://cdn/x.tgz");
+  CHECK(wharf::source::resolve_relative("index/h.yaml", "file:/abs/x.tgz") == "file:/abs/x.tgz");
+  CHECK(wharf::source::resolve_relative("index/h.yaml", "/abs/x.tgz") == "/abs/x.tgz");
+}
