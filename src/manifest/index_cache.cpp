@@ -1,6 +1,7 @@
 #include "wharf/manifest/index_cache.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 #include "wharf/util/fs.hpp"
 #include "wharf/util/hash.hpp"
@@ -25,6 +26,10 @@ PackageIndex canonical_order(PackageIndex index) {
         [](const IndexArtifact& a, const IndexArtifact& b) { return a.platform < b.platform; });
   }
   return index;
+}
+
+std::string file_stamp_line(const FileIdentity& id) {
+  return "# wharf index file " + std::to_string(kIndexCacheFormat) + " " + identity_text(id) + "\n";
 }
 
 }  // namespace
@@ -64,6 +69,47 @@ Result<PackageIndex> load_package_index(std::string_view text, const std::string
     // A lost entry is only a miss, and a first lock of 10,000 packages must
     // not wait for 10,000 flushes.
     if (!ec) (void)write_file_atomic(entry_path, entry, Durability::CacheOnly);
+  }
+  return parsed;
+}
+
+Result<PackageIndex> load_package_index_file(const std::filesystem::path& file,
+                                             const IndexCache& cache) {
+  if (cache.dir.empty()) {
+    auto text = WHARF_TRY(read_file(file));
+    return load_package_index(text, file.string(), cache);
+  }
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(file, ec);
+  std::filesystem::path entry_path =
+      cache.dir / ("file-" + sha256_hex((ec ? file : absolute).lexically_normal().string()));
+  FileIdentity before = file_identity(file);
+  if (before.exists) {
+    FileIdentity entry_id = file_identity(entry_path);
+    if (entry_id.exists && before.ctime_ns < entry_id.mtime_ns) {
+      if (auto entry = read_file(entry_path)) {
+        std::string stamp = file_stamp_line(before);
+        if (std::string_view(*entry).starts_with(stamp))
+          if (auto cached =
+                  parse_canonical_package_index(std::string_view(*entry).substr(stamp.size())))
+            return *std::move(cached);
+      }
+    }
+  }
+  auto text = WHARF_TRY(read_file(file));
+  if (auto canonical = parse_canonical_package_index(text))
+    return canonical_order(*std::move(canonical));
+  auto parsed = WHARF_TRY(load_package_index(text, file.string(), cache));
+  using namespace std::chrono;
+  auto now_ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
+  if (before.exists && now_ns - before.ctime_ns > 1'000'000'000 && file_identity(file) == before) {
+    std::string entry = file_stamp_line(before) + write_package_index(parsed);
+    auto check =
+        parse_canonical_package_index(std::string_view(entry).substr(entry.find('\n') + 1));
+    if (check && write_package_index(*check) == write_package_index(parsed)) {
+      std::filesystem::create_directories(cache.dir, ec);
+      if (!ec) (void)write_file_atomic(entry_path, entry, Durability::CacheOnly);
+    }
   }
   return parsed;
 }

@@ -16,6 +16,7 @@
 #include "wharf/source/direct.hpp"
 #include "wharf/source/registry.hpp"
 #include "wharf/store/store.hpp"
+#include "wharf/util/fs.hpp"
 
 namespace wharf::ops {
 
@@ -90,13 +91,7 @@ Result<LockedEnvironment> locked_environment(const Context& context, const lockf
                                              const std::string& env, const store::Store& store);
 
 // The sync stamp (stamp.cpp): lets a no-op sync or run skip parsing wharf.yaml
-// and wharf.lock. What a stat(2) says of a file; `exists` false when missing.
-struct FileIdentity {
-  bool exists = false;
-  std::uint64_t device = 0, inode = 0, size = 0;
-  std::int64_t mtime_ns = 0, ctime_ns = 0;
-};
-FileIdentity file_identity(const std::filesystem::path& path);
+// and wharf.lock (FileIdentity: util/fs.hpp).
 struct ProjectFiles {
   FileIdentity manifest, lock;
 };

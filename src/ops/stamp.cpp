@@ -64,17 +64,6 @@ std::string unescape(std::string_view text) {
   return out;
 }
 
-std::int64_t nanoseconds(const struct timespec& t) {
-  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
-
-std::string identity_text(const FileIdentity& id) {
-  if (!id.exists) return "none";
-  return std::to_string(id.device) + ":" + std::to_string(id.inode) + ":" +
-         std::to_string(id.size) + ":" + std::to_string(id.mtime_ns) + ":" +
-         std::to_string(id.ctime_ns);
-}
-
 fs::path stamp_path(const fs::path& project_dir, const std::string& env) {
   return project_dir / ".wharf" / "stamps" / env;
 }
@@ -86,19 +75,6 @@ std::string stamp_key(const std::string& env, const FileIdentity& manifest,
 }
 
 }  // namespace
-
-FileIdentity file_identity(const fs::path& path) {
-  FileIdentity id;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return id;
-  id.exists = true;
-  id.device = static_cast<std::uint64_t>(st.st_dev);
-  id.inode = static_cast<std::uint64_t>(st.st_ino);
-  id.size = static_cast<std::uint64_t>(st.st_size);
-  id.mtime_ns = nanoseconds(st.st_mtim);
-  id.ctime_ns = nanoseconds(st.st_ctim);
-  return id;
-}
 
 ProjectFiles project_files(const fs::path& project_dir) {
   return ProjectFiles{file_identity(project_dir / "wharf.yaml"),

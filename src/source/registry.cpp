@@ -28,8 +28,7 @@ class FileRegistry final : public Registry {
     std::shared_ptr<const manifest::PackageIndex> result;
     std::error_code ec;
     if (std::filesystem::exists(file, ec)) {
-      auto text = WHARF_TRY(read_file(file));
-      auto parsed = WHARF_TRY(manifest::load_package_index(text, file.string(), index_cache()));
+      auto parsed = WHARF_TRY(manifest::load_package_index_file(file, index_cache()));
       if (parsed.name != package)
         return fail_input(file.string() + ": index names package `" + parsed.name +
                           "`, expected `" + package + "`");

@@ -38,6 +38,34 @@ fs::path unique_sibling(const fs::path& target, std::string_view tag) {
   return target.parent_path() / name;
 }
 
+namespace {
+
+std::int64_t nanoseconds(const struct timespec& t) {
+  return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+}  // namespace
+
+FileIdentity file_identity(const fs::path& path) {
+  FileIdentity id;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return id;
+  id.exists = true;
+  id.device = static_cast<std::uint64_t>(st.st_dev);
+  id.inode = static_cast<std::uint64_t>(st.st_ino);
+  id.size = static_cast<std::uint64_t>(st.st_size);
+  id.mtime_ns = nanoseconds(st.st_mtim);
+  id.ctime_ns = nanoseconds(st.st_ctim);
+  return id;
+}
+
+std::string identity_text(const FileIdentity& id) {
+  if (!id.exists) return "none";
+  return std::to_string(id.device) + ":" + std::to_string(id.inode) + ":" +
+         std::to_string(id.size) + ":" + std::to_string(id.mtime_ns) + ":" +
+         std::to_string(id.ctime_ns);
+}
+
 void mark_used(const fs::path& marker) {
   int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) return;

@@ -41,6 +41,18 @@ inline constexpr int kIndexCacheFormat = 1;
 Result<PackageIndex> load_package_index(std::string_view text, const std::string& file_label,
                                         const IndexCache& cache);
 
+// Reads the index file `file` through `cache`, like load_package_index() of
+// its bytes, but without reading or hashing a file it has seen: a file that
+// was not canonical gets a second entry, `<dir>/file-<sha256 of its absolute
+// path>`, that records the file's identity (device, inode, size, mtime,
+// ctime; util/fs.hpp) with the parsed index. It answers only while the file
+// has exactly that identity and its ctime is older than the entry. An entry
+// is written only for a file unchanged for a second before it was read, so
+// an edit in the same clock tick as the read (which could keep the identity)
+// is never recorded. Canonical files are read directly, as before.
+Result<PackageIndex> load_package_index_file(const std::filesystem::path& file,
+                                             const IndexCache& cache);
+
 // The cache entry for an index whose bytes hash to `sha256`, and its reader
 // (nullopt when the entry is not one for that hash or does not parse).
 std::string write_index_cache_entry(const PackageIndex& index, std::string_view sha256);

@@ -3,6 +3,7 @@
 // place, so an interrupted run leaves the old bytes or the new, never a mix.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -32,6 +33,20 @@ void sync_directory(const fs::path& dir);
 // Records a use of a cache entry: creates `marker` (empty) if needed and sets
 // its mtime to now. Best effort; the store's prune() reads these.
 void mark_used(const fs::path& marker);
+
+// What a stat(2) says of a file; `exists` false when missing. Two identities
+// that compare equal describe the same bytes unless the file was rewritten
+// within one tick of the file system's clock, which callers guard against by
+// trusting an identity only when the file's ctime is older than their record.
+struct FileIdentity {
+  bool exists = false;
+  std::uint64_t device = 0, inode = 0, size = 0;
+  std::int64_t mtime_ns = 0, ctime_ns = 0;
+  friend bool operator==(const FileIdentity&, const FileIdentity&) = default;
+};
+FileIdentity file_identity(const fs::path& path);
+// "device:inode:size:mtime:ctime", or "none".
+std::string identity_text(const FileIdentity& id);
 
 // A fresh folder under the system temp dir, removed (recursively) on
 // destruction unless release() was called.

@@ -1,7 +1,10 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "wharf/manifest/index_cache.hpp"
 #include "wharf/util/fs.hpp"
@@ -134,4 +137,61 @@ TEST_CASE("index cache: invalid files fail as the parser does and are not cached
   CHECK(parsed.error().message == direct.error().message);
   CHECK(parsed.error().message.find("index/hello.yaml:4") != std::string::npos);
   CHECK(entries_in(cache.dir) == 0);
+}
+
+TEST_CASE("index cache: a file seen before is answered by its identity, never when it changed",
+          "[manifest]") {
+  TempDir dir;
+  IndexCache cache{dir.path() / "c"};
+  fs::path file = dir.path() / "hello.yaml";
+  REQUIRE(write_file_atomic(file, hand_written(">=1.2")));
+  auto file_entries = [&] {
+    std::vector<fs::path> found;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(cache.dir, ec))
+      if (e.path().filename().string().starts_with("file-")) found.push_back(e.path());
+    return found;
+  };
+
+  // Just written: read through the content cache, but not recorded by
+  // identity (an edit in the same clock tick could keep it).
+  auto fresh = load_package_index_file(file, cache);
+  REQUIRE(fresh);
+  CHECK(fresh->versions[1].dependencies[1].second.text() == ">=1.2");
+  CHECK(file_entries().empty());
+
+  // Still for over a second: the next read records it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  REQUIRE(load_package_index_file(file, cache));
+  auto entries = file_entries();
+  REQUIRE(entries.size() == 1);
+
+  // The entry answers without the file being read: one that says something
+  // else for the same identity is what the loader returns.
+  auto entry = read_file(entries[0]);
+  REQUIRE(entry);
+  auto header = entry->substr(0, entry->find('\n') + 1);
+  auto other = parse_package_index(hand_written("<9"), "x.yaml");
+  REQUIRE(other);
+  REQUIRE(write_file_atomic(entries[0], header + write_package_index(*other)));
+  auto hit = load_package_index_file(file, cache);
+  REQUIRE(hit);
+  CHECK(hit->versions[1].dependencies[1].second.text() == "<9");
+
+  // An edit changes the identity: the file is read again at once.
+  REQUIRE(write_file_atomic(file, hand_written(">=1.3")));
+  auto edited = load_package_index_file(file, cache);
+  REQUIRE(edited);
+  CHECK(edited->versions[1].dependencies[1].second.text() == ">=1.3");
+
+  // A canonical file needs no entry: it is read directly.
+  fs::path canonical = dir.path() / "canonical.yaml";
+  REQUIRE(write_file_atomic(canonical, write_package_index(*fresh)));
+  auto direct = load_package_index_file(canonical, cache);
+  REQUIRE(direct);
+  CHECK(write_package_index(*direct) == write_package_index(*fresh));
+  CHECK(file_entries().size() == 1);
+
+  // A missing file is an error, as read_file() says.
+  CHECK_FALSE(load_package_index_file(dir.path() / "missing.yaml", cache));
 }
