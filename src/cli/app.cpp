@@ -88,6 +88,17 @@ Result<ops::Context> project_context(const GlobalOptions& global, ops::Reporter&
 
 namespace {
 
+// Whether `--json` is among the global flags (before a `--` separator), for
+// errors raised before CLI11 has set App::global.
+bool json_requested(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") return false;
+    if (arg == "--json") return true;
+  }
+  return false;
+}
+
 void print_error(const Error& error) {
   auto style = style_for(stderr);
   std::fprintf(stderr, "%s %s\n", style.red(style.bold("error:")).c_str(), error.message.c_str());
@@ -141,6 +152,14 @@ int run(int argc, char** argv) {
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
     int code = cli.exit(e);
+    if (code != 0 && json_requested(argc, argv)) {
+      // Scripts that asked for JSON get the usage error as JSON too
+      // (output-error.schema.json), beside CLI11's text on stderr.
+      Json document;
+      document["error"] = error_json(
+          Error{ErrorKind::Input, e.what(), "run `wharf --help` for the commands and flags"});
+      print_json(document);
+    }
     return code == 0 ? 0 : 2;
   }
   if (!app.action) return 2;

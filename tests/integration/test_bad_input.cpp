@@ -101,3 +101,19 @@ TEST_CASE("a hash mismatch fails and leaves the old environment", "[integration]
   CHECK(box.read("project/wharf.lock") == lock_before);
   CHECK_FALSE(box.exists("project/.wharf/envs/default/bin/hello"));
 }
+
+TEST_CASE("a usage error with --json is JSON too", "[integration]") {
+  Sandbox box;
+  auto result = box.wharf({"--json", "lock", "--no-such-flag"});
+  require_exit(result, 2);
+  CHECK(result.err.find("--no-such-flag") != std::string::npos);
+  CHECK(result.out.starts_with("{\n  \"error\": {\n"));
+  CHECK(result.out.find("\"message\": \"The following argument was not expected: --no-such-flag") !=
+        std::string::npos);
+  CHECK(result.out.find("\"hint\": \"run `wharf --help` for the commands and flags\"") !=
+        std::string::npos);
+  CHECK(result.out.find("\"details\": null") != std::string::npos);
+  // Without --json, stdout stays empty; after `--`, `--json` belongs to the command.
+  CHECK(box.wharf({"lock", "--no-such-flag"}).out.empty());
+  CHECK(box.wharf({"lock", "--no-such-flag", "--", "--json"}).out.empty());
+}
