@@ -25,7 +25,8 @@ std::string joined(const Versions& versions) {
 // Walks the changes between two locks, name by name, calling
 // emit(kind, name, old, new) with the versions as shown: a git package's
 // commit beside its version, so that a branch that moved without a version
-// bump is a change too.
+// bump is a change too; the same versions from another source show where
+// each came from ("1.0.0 from file:./a" -> "1.0.0 from file:./b").
 template <class Emit>
 void for_each_change(const lockfile::Lockfile* before, const lockfile::Lockfile& after,
                      Emit&& emit) {
@@ -35,16 +36,32 @@ void for_each_change(const lockfile::Lockfile* before, const lockfile::Lockfile&
       text += " (" + p.source.commit.substr(0, 7) + ")";
     return text;
   };
-  std::map<std::string, Versions> old_shown, new_shown;
+  // The same versions from another registry, URL or path are a change too
+  // (a mirror swapped in wharf.yaml rewrites every block of the lock).
+  auto located = [&](const lockfile::LockedPackage& p) {
+    auto where = p.source.kind == lockfile::SourceKind::Path
+                     ? p.source.location
+                     : lockfile::redact_url(p.source.location);
+    return shown(p) + " from " + where;
+  };
+  std::map<std::string, Versions> old_shown, new_shown, old_located, new_located;
   if (before)
-    for (const auto& p : before->packages) old_shown[p.name].insert(shown(p));
-  for (const auto& p : after.packages) new_shown[p.name].insert(shown(p));
+    for (const auto& p : before->packages) {
+      old_shown[p.name].insert(shown(p));
+      old_located[p.name].insert(located(p));
+    }
+  for (const auto& p : after.packages) {
+    new_shown[p.name].insert(shown(p));
+    new_located[p.name].insert(located(p));
+  }
   for (const auto& [name, versions] : new_shown) {
     auto old = old_shown.find(name);
     if (old == old_shown.end())
       emit(ChangeKind::Added, name, std::string(), joined(versions));
     else if (old->second != versions)
       emit(ChangeKind::Changed, name, joined(old->second), joined(versions));
+    else if (old_located[name] != new_located[name])
+      emit(ChangeKind::Changed, name, joined(old_located[name]), joined(new_located[name]));
   }
   for (const auto& [name, versions] : old_shown)
     if (!new_shown.count(name)) emit(ChangeKind::Removed, name, joined(versions), std::string());

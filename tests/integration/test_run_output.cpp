@@ -169,6 +169,15 @@ TEST_CASE("lock --check names each kind of manifest change", "[integration][run]
     CHECK(check.err.find(std::string("wharf.lock is out of date: ") + change.reason) !=
           std::string::npos);
     CHECK(box.read("project/wharf.lock") == locked);
+    if (std::string(change.what) == "a registry URL") {
+      // Same versions, another source: the summary says so, and --dry-run why.
+      auto dry = box.wharf({"lock", "--dry-run"}, "project");
+      INFO(dry.err);
+      CHECK(dry.err.find(" ~ hello 1.2.0 from file:../registry → 1.2.0 from file:../mirror "
+                         "(registries changed in wharf.yaml)\n") != std::string::npos);
+      CHECK(dry.err.find(" ~ libgreet 2.1.0 from file:../registry → 2.1.0 from file:../mirror") !=
+            std::string::npos);
+    }
     // Re-locking makes --check pass again.
     require_exit(box.wharf({"lock"}, "project"), 0);
     require_exit(box.wharf({"lock", "--check"}, "project"), 0);
