@@ -1,6 +1,7 @@
 #include "yaml_support.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 namespace wharf::manifest::yaml {
@@ -171,17 +172,25 @@ namespace {
 bool is_reserved_word(std::string_view text) {
   static constexpr std::string_view kWords[] = {"true", "false", "yes",  "no", "on",   "off",
                                                 "y",    "n",     "null", "~",  ".nan", ".inf"};
-  std::string lower;
-  for (char c : text) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  if (text.size() > 5) return false;  // the longest word; URLs and hashes are longer
+  auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); };
   for (auto word : kWords)
-    if (lower == word) return true;
+    if (word.size() == text.size() && std::equal(word.begin(), word.end(), text.begin(),
+                                                 [&](char w, char t) { return w == lower(t); }))
+      return true;
   return false;
 }
 
 bool is_plain_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '.' || c == '/' || c == '-' || c == '+' || c == '@' || c == '=' || c == '%' ||
-         c == '~' || c == '^';
+  static constexpr auto kPlain = [] {
+    std::array<bool, 256> table{};
+    for (char c = 'a'; c <= 'z'; ++c) table[static_cast<unsigned char>(c)] = true;
+    for (char c = 'A'; c <= 'Z'; ++c) table[static_cast<unsigned char>(c)] = true;
+    for (char c = '0'; c <= '9'; ++c) table[static_cast<unsigned char>(c)] = true;
+    for (char c : std::string_view("_./-+@=%~^")) table[static_cast<unsigned char>(c)] = true;
+    return table;
+  }();
+  return kPlain[static_cast<unsigned char>(c)];
 }
 
 }  // namespace
@@ -226,6 +235,16 @@ std::optional<std::string_view> canonical_field(std::string_view line, std::stri
 }
 
 std::string double_quoted(std::string_view text) {
+  if (std::none_of(text.begin(), text.end(), [](char c) {
+        return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+      })) {
+    std::string out;
+    out.reserve(text.size() + 2);
+    out += '"';
+    out += text;
+    out += '"';
+    return out;
+  }
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
