@@ -58,8 +58,11 @@ function(wharf_lazy_library)
   endif()
   if(soname)
     message(STATUS "wharf: ${WL_TARGET} is loaded on first use as ${soname}")
-    # For tests that check what is (not) loaded: WHARF_LAZY_<NAME> per library.
+    # For tests that check what is (not) loaded, and what happens without the
+    # library: WHARF_LAZY_<NAME> and the file the soname resolves to.
     set_property(GLOBAL APPEND PROPERTY WHARF_LAZY_LOADED ${WL_NAME})
+    file(REAL_PATH "${file}" real_file)
+    set_property(GLOBAL PROPERTY WHARF_LAZY_FILE_${WL_NAME} "${real_file}")
     target_include_directories(${module} SYSTEM PRIVATE
       $<TARGET_PROPERTY:${WL_TARGET},INTERFACE_INCLUDE_DIRECTORIES>)
     target_compile_definitions(${module} PRIVATE

@@ -37,7 +37,7 @@ Result<void> ensure_loaded();
   (::wharf::lazy_symbol<&::wharf::archive::detail::archive_library, #name, \
                         std::add_pointer_t<decltype(::name)>>())
 #else
-#define WHARF_ARCHIVE(name) (&::name)
+#define WHARF_ARCHIVE(name) name
 #endif
 
 namespace wharf::archive::detail {

@@ -30,7 +30,7 @@ LazyLibrary& git2_library();
   (::wharf::lazy_symbol<&::wharf::git::detail::git2_library, #name, \
                         std::add_pointer_t<decltype(::name)>>())
 #else
-#define WHARF_GIT(name) (&::name)
+#define WHARF_GIT(name) name
 #endif
 
 namespace wharf::git::detail {

@@ -25,14 +25,16 @@ Result<void> ensure_curl();
 
 }  // namespace wharf::net::detail
 
-// WHARF_CURL(curl_easy_init)() calls curl_easy_init. The name is never
-// followed by `(` in the expansion, so curl's type-checking macros of the same
-// name (typecheck-gcc.h) are not expanded; decltype does not odr-use the
-// function, so nothing links against libcurl.
+// WHARF_CURL(curl_easy_init)() calls curl_easy_init. When lazy, the name is
+// never followed by `(` in the expansion, so curl's type-checking macros of
+// the same name (typecheck-gcc.h) are not expanded (they would call the
+// function directly), and decltype does not odr-use the function, so nothing
+// links against libcurl. Linked as usual, it is the plain name and curl's
+// type checks of curl_easy_setopt() and friends apply as before.
 #if WHARF_LAZY_CURL
 #define WHARF_CURL(name)                                            \
   (::wharf::lazy_symbol<&::wharf::net::detail::curl_library, #name, \
                         std::add_pointer_t<decltype(::name)>>())
 #else
-#define WHARF_CURL(name) (&::name)
+#define WHARF_CURL(name) name
 #endif
