@@ -5,8 +5,8 @@
 # WHARF_LAZY_LIBS, only its headers: the module then opens the library with
 # dlopen on first use (wharf/util/lazy_library.hpp), so processes that never
 # use it do not map it. The soname comes from the library file the build found
-# (its DT_SONAME, read with readelf); when it cannot be read (a static
-# library, a linker script, no readelf), the module is linked as usual.
+# (its DT_SONAME, read with readelf or objdump); when it cannot be read (a
+# static library, a linker script, no binutils), the module is linked as usual.
 #
 # Defines for the module's sources: WHARF_LAZY_<NAME> (0 or 1) and, when 1,
 # WHARF_<NAME>_SONAME ("libcurl.so.4").
@@ -33,15 +33,27 @@ function(_wharf_library_file out target regex)
   set(${out} "" PARENT_SCOPE)
 endfunction()
 
+# The DT_SONAME of `file`, read with readelf (else objdump); empty when the
+# file has none or neither tool is there.
 function(_wharf_soname out file)
   set(${out} "" PARENT_SCOPE)
-  if(NOT file OR NOT CMAKE_READELF)
+  if(NOT file)
     return()
   endif()
-  execute_process(COMMAND ${CMAKE_READELF} -d "${file}"
-    OUTPUT_VARIABLE dynamic ERROR_QUIET RESULT_VARIABLE rc)
-  if(rc EQUAL 0 AND dynamic MATCHES "\\(SONAME\\)[^\n]*\\[([^]\n]+)\\]")
-    set(${out} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+  if(CMAKE_READELF AND EXISTS "${CMAKE_READELF}")
+    execute_process(COMMAND ${CMAKE_READELF} -d "${file}"
+      OUTPUT_VARIABLE dynamic ERROR_QUIET RESULT_VARIABLE rc)
+    if(rc EQUAL 0 AND dynamic MATCHES "\\(SONAME\\)[^\n]*\\[([^]\n]+)\\]")
+      set(${out} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+      return()
+    endif()
+  endif()
+  if(CMAKE_OBJDUMP AND EXISTS "${CMAKE_OBJDUMP}")
+    execute_process(COMMAND ${CMAKE_OBJDUMP} -p "${file}"
+      OUTPUT_VARIABLE headers ERROR_QUIET RESULT_VARIABLE rc)
+    if(rc EQUAL 0 AND headers MATCHES "\n[ \t]*SONAME[ \t]+([^ \t\n]+)")
+      set(${out} "${CMAKE_MATCH_1}" PARENT_SCOPE)
+    endif()
   endif()
 endfunction()
 
