@@ -85,7 +85,7 @@ class Extractor {
   Result<void> run(::archive* reader) {
     ::archive_entry* entry = nullptr;
     while (true) {
-      int status = archive_read_next_header(reader, &entry);
+      int status = WHARF_ARCHIVE(archive_read_next_header)(reader, &entry);
       if (status == ARCHIVE_EOF) break;
       if (status < ARCHIVE_WARN) {
         return fail("cannot read " + m_archive_file.string() +
@@ -93,8 +93,8 @@ class Extractor {
                         detail::error_text(reader),
                     "the file is damaged, truncated or not an archive; download it again");
       }
-      const char* name = archive_entry_pathname(entry);
-      if (name == nullptr) name = archive_entry_pathname_utf8(entry);
+      const char* name = WHARF_ARCHIVE(archive_entry_pathname)(entry);
+      if (name == nullptr) name = WHARF_ARCHIVE(archive_entry_pathname_utf8)(entry);
       m_last_name = name != nullptr ? name : "";
       if (++m_entries > m_limits.max_entries) {
         return refuse(m_last_name, "the archive has more than " +
@@ -175,7 +175,7 @@ class Extractor {
     std::vector<std::string> parts;
     if (auto reason = split_entry_name(name, parts)) return refuse(name, *reason);
 
-    if (const char* link = archive_entry_hardlink(entry)) {
+    if (const char* link = WHARF_ARCHIVE(archive_entry_hardlink)(entry)) {
       if (parts.empty()) return refuse(name, "a hardlink cannot replace the root folder");
       WHARF_TRY_VOID(extract_hardlink(parts, link, name));
       if (m_digests) {
@@ -189,7 +189,7 @@ class Extractor {
       }
       return {};
     }
-    auto type = archive_entry_filetype(entry);
+    auto type = WHARF_ARCHIVE(archive_entry_filetype)(entry);
     if (parts.empty()) {
       if (type == AE_IFDIR) return {};  // "./": the root itself
       return refuse(name, "it names the root folder but is not a folder");
@@ -234,7 +234,7 @@ class Extractor {
       const void* block = nullptr;
       std::size_t size = 0;
       la_int64_t offset = 0;
-      int status = archive_read_data_block(reader, &block, &size, &offset);
+      int status = WHARF_ARCHIVE(archive_read_data_block)(reader, &block, &size, &offset);
       if (status == ARCHIVE_EOF) break;
       if (status < ARCHIVE_WARN) {
         return fail("cannot read `" + name + "` from " + m_archive_file.string() + ": " +
@@ -272,8 +272,9 @@ class Extractor {
       end = std::max<std::uint64_t>(end, start + size);
     }
     // A sparse file may end in a hole; its logical size is the header's.
-    if (archive_entry_size_is_set(entry) != 0) {
-      auto claimed = static_cast<std::uint64_t>(std::max<la_int64_t>(0, archive_entry_size(entry)));
+    if (WHARF_ARCHIVE(archive_entry_size_is_set)(entry) != 0) {
+      auto claimed = static_cast<std::uint64_t>(
+          std::max<la_int64_t>(0, WHARF_ARCHIVE(archive_entry_size)(entry)));
       if (claimed > end) {
         if (claimed > m_limits.max_entry_bytes) {
           return refuse(name, "it expands beyond the limit of " +
@@ -286,7 +287,7 @@ class Extractor {
     }
     if (hasher) (*m_digests)[join(parts, "/")] = hasher->hex_digest();
     // Permission bits only: setuid, setgid and sticky are dropped.
-    mode_t mode = archive_entry_perm(entry) & 0777;
+    mode_t mode = WHARF_ARCHIVE(archive_entry_perm)(entry) & 0777;
     if (::fchmod(file.get(), mode) != 0) return io_error(name, "chmod", errno);
     int fd = file.release();
     if (::close(fd) != 0) return io_error(name, "close", errno);
@@ -309,7 +310,8 @@ class Extractor {
     }
     // Applied once everything is out, so a read-only folder cannot stop later
     // entries; the owner always keeps rwx.
-    m_directories.emplace_back(join(parts, "/"), (archive_entry_perm(entry) & 0777) | 0700);
+    m_directories.emplace_back(join(parts, "/"),
+                               (WHARF_ARCHIVE(archive_entry_perm)(entry) & 0777) | 0700);
     return {};
   }
 
@@ -339,8 +341,8 @@ class Extractor {
 
   Result<void> extract_symlink(::archive_entry* entry, const std::vector<std::string>& parts,
                                const std::string& name) {
-    const char* raw = archive_entry_symlink(entry);
-    if (raw == nullptr) raw = archive_entry_symlink_utf8(entry);
+    const char* raw = WHARF_ARCHIVE(archive_entry_symlink)(entry);
+    if (raw == nullptr) raw = WHARF_ARCHIVE(archive_entry_symlink_utf8)(entry);
     std::string target = raw != nullptr ? raw : "";
     WHARF_TRY_VOID(check_symlink_target(parts, target, name, ""));
     UniqueFd parent = WHARF_TRY(open_parent(parts, name, true));
@@ -445,6 +447,7 @@ void remove_tree(const fs::path& path) {
 Result<void> extract(const fs::path& archive_file, const fs::path& dest,
                      const ExtractLimits& limits, FileDigests* digests) {
   if (digests) digests->clear();
+  WHARF_TRY_VOID(detail::ensure_loaded());
   std::error_code ec;
   auto status = fs::symlink_status(dest, ec);
   if (fs::exists(status)) {

@@ -119,32 +119,32 @@ Result<std::vector<SourceEntry>> collect(const fs::path& src_dir, const fs::path
 }
 
 Result<detail::WriteHandle> open_writer(const fs::path& out, Format format) {
-  detail::WriteHandle handle(archive_write_new());
+  detail::WriteHandle handle(WHARF_ARCHIVE(archive_write_new)());
   if (!handle) return fail("cannot write " + out.string() + ": out of memory");
   ::archive* a = handle.get();
   int status = ARCHIVE_OK;
   if (format == Format::Zip) {
-    status = archive_write_set_format_zip(a);
+    status = WHARF_ARCHIVE(archive_write_set_format_zip)(a);
   } else {
     // pax only where ustar cannot say it (long names), and without times.
-    status = archive_write_set_format_pax_restricted(a);
+    status = WHARF_ARCHIVE(archive_write_set_format_pax_restricted)(a);
   }
   if (status == ARCHIVE_OK) {
     switch (format) {
       case Format::TarGz:
-        status = archive_write_add_filter_gzip(a);
+        status = WHARF_ARCHIVE(archive_write_add_filter_gzip)(a);
         // The gzip header would otherwise carry the current time.
         if (status == ARCHIVE_OK)
-          status = archive_write_set_filter_option(a, "gzip", "timestamp", nullptr);
+          status = WHARF_ARCHIVE(archive_write_set_filter_option)(a, "gzip", "timestamp", nullptr);
         break;
       case Format::TarXz:
-        status = archive_write_add_filter_xz(a);
+        status = WHARF_ARCHIVE(archive_write_add_filter_xz)(a);
         break;
       case Format::TarZst:
-        status = archive_write_add_filter_zstd(a);
+        status = WHARF_ARCHIVE(archive_write_add_filter_zstd)(a);
         break;
       case Format::TarBz2:
-        status = archive_write_add_filter_bzip2(a);
+        status = WHARF_ARCHIVE(archive_write_add_filter_bzip2)(a);
         break;
       case Format::Zip:
         break;
@@ -153,35 +153,35 @@ Result<detail::WriteHandle> open_writer(const fs::path& out, Format format) {
   if (status < ARCHIVE_WARN)
     return fail("cannot set up " + std::string(extension(format)) +
                 " writer: " + detail::error_text(a));
-  if (archive_write_open_filename(a, out.c_str()) != ARCHIVE_OK)
+  if (WHARF_ARCHIVE(archive_write_open_filename)(a, out.c_str()) != ARCHIVE_OK)
     return fail("cannot write " + out.string() + ": " + detail::error_text(a));
   return handle;
 }
 
 Result<void> write_entry(::archive* writer, const SourceEntry& source, const fs::path& out) {
-  detail::EntryHandle entry(archive_entry_new());
+  detail::EntryHandle entry(WHARF_ARCHIVE(archive_entry_new)());
   ::archive_entry* e = entry.get();
-  archive_entry_set_pathname(e, source.name.c_str());
-  archive_entry_set_mtime(e, 0, 0);
-  archive_entry_set_uid(e, 0);
-  archive_entry_set_gid(e, 0);
-  archive_entry_set_perm(e, source.st.st_mode & 0777);
+  WHARF_ARCHIVE(archive_entry_set_pathname)(e, source.name.c_str());
+  WHARF_ARCHIVE(archive_entry_set_mtime)(e, 0, 0);
+  WHARF_ARCHIVE(archive_entry_set_uid)(e, 0);
+  WHARF_ARCHIVE(archive_entry_set_gid)(e, 0);
+  WHARF_ARCHIVE(archive_entry_set_perm)(e, source.st.st_mode & 0777);
   std::string target;
   if (S_ISDIR(source.st.st_mode)) {
-    archive_entry_set_filetype(e, AE_IFDIR);
-    archive_entry_set_size(e, 0);
+    WHARF_ARCHIVE(archive_entry_set_filetype)(e, AE_IFDIR);
+    WHARF_ARCHIVE(archive_entry_set_size)(e, 0);
   } else if (S_ISLNK(source.st.st_mode)) {
     std::error_code ec;
     target = fs::read_symlink(source.path, ec).string();
     if (ec) return fail("cannot read symlink " + source.path.string() + ": " + ec.message());
-    archive_entry_set_filetype(e, AE_IFLNK);
-    archive_entry_set_symlink(e, target.c_str());
-    archive_entry_set_size(e, 0);
+    WHARF_ARCHIVE(archive_entry_set_filetype)(e, AE_IFLNK);
+    WHARF_ARCHIVE(archive_entry_set_symlink)(e, target.c_str());
+    WHARF_ARCHIVE(archive_entry_set_size)(e, 0);
   } else {
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_size(e, source.st.st_size);
+    WHARF_ARCHIVE(archive_entry_set_filetype)(e, AE_IFREG);
+    WHARF_ARCHIVE(archive_entry_set_size)(e, source.st.st_size);
   }
-  if (archive_write_header(writer, e) < ARCHIVE_WARN)
+  if (WHARF_ARCHIVE(archive_write_header)(writer, e) < ARCHIVE_WARN)
     return fail("cannot write " + out.string() + " (entry `" + source.name +
                 "`): " + detail::error_text(writer));
   if (!S_ISREG(source.st.st_mode)) return {};
@@ -198,7 +198,7 @@ Result<void> write_entry(::archive* writer, const SourceEntry& source, const fs:
     }
     if (n == 0) break;
     n = std::min<ssize_t>(n, left);
-    if (archive_write_data(writer, buffer.data(), static_cast<std::size_t>(n)) < 0)
+    if (WHARF_ARCHIVE(archive_write_data)(writer, buffer.data(), static_cast<std::size_t>(n)) < 0)
       return fail("cannot write " + out.string() + ": " + detail::error_text(writer));
     left -= n;
   }
@@ -238,6 +238,7 @@ std::string_view extension(Format format) {
 
 Result<void> pack(const fs::path& src_dir, const fs::path& out_file, Format format,
                   const std::vector<std::string>& exclude) {
+  WHARF_TRY_VOID(detail::ensure_loaded());
   std::error_code ec;
   if (!fs::is_directory(src_dir, ec)) {
     return fail_input("cannot pack " + src_dir.string() + ": it is not a folder",
@@ -255,7 +256,7 @@ Result<void> pack(const fs::path& src_dir, const fs::path& out_file, Format form
   auto written = [&]() -> Result<void> {
     detail::WriteHandle writer = WHARF_TRY(open_writer(temp, format));
     for (const auto& entry : entries) WHARF_TRY_VOID(write_entry(writer.get(), entry, out));
-    if (archive_write_close(writer.get()) != ARCHIVE_OK)
+    if (WHARF_ARCHIVE(archive_write_close)(writer.get()) != ARCHIVE_OK)
       return fail("cannot write " + out.string() + ": " + detail::error_text(writer.get()));
     return {};
   }();
@@ -275,25 +276,27 @@ Result<void> pack(const fs::path& src_dir, const fs::path& out_file, Format form
 
 Result<std::optional<std::string>> read_member(const fs::path& archive_file,
                                                std::string_view member, std::uint64_t max_bytes) {
+  WHARF_TRY_VOID(detail::ensure_loaded());
   std::string wanted = normalize_member(member);
   detail::ReadHandle reader = WHARF_TRY(detail::open_reader(archive_file));
   ::archive* a = reader.get();
   ::archive_entry* entry = nullptr;
   while (true) {
-    int status = archive_read_next_header(a, &entry);
+    int status = WHARF_ARCHIVE(archive_read_next_header)(a, &entry);
     if (status == ARCHIVE_EOF) return std::optional<std::string>{};
     if (status < ARCHIVE_WARN) {
       return fail("cannot read " + archive_file.string() + ": " + detail::error_text(a),
                   "the file is damaged, truncated or not an archive");
     }
-    const char* name = archive_entry_pathname(entry);
+    const char* name = WHARF_ARCHIVE(archive_entry_pathname)(entry);
     if (name == nullptr || normalize_member(name) != wanted) continue;
-    if (archive_entry_filetype(entry) != AE_IFREG || archive_entry_hardlink(entry) != nullptr)
+    if (WHARF_ARCHIVE(archive_entry_filetype)(entry) != AE_IFREG ||
+        WHARF_ARCHIVE(archive_entry_hardlink)(entry) != nullptr)
       continue;
     std::string content;
     char buffer[64 * 1024];
     while (true) {
-      la_ssize_t n = archive_read_data(a, buffer, sizeof buffer);
+      la_ssize_t n = WHARF_ARCHIVE(archive_read_data)(a, buffer, sizeof buffer);
       if (n == 0) break;
       if (n < 0) {
         return fail("cannot read `" + wanted + "` from " + archive_file.string() + ": " +

@@ -46,7 +46,7 @@ Result<CommitPtr> commit_in_mirror(git_repository* repo, const std::string& comm
 
 Result<BlobPtr> lookup_blob(git_repository* repo, const git_oid* id) {
   git_blob* raw = nullptr;
-  if (git_blob_lookup(&raw, repo, id) != 0) {
+  if (WHARF_GIT(git_blob_lookup)(&raw, repo, id) != 0) {
     return fail("cannot read blob " + oid_hex(id) + ": " + last_error_text(),
                 "the mirror may be damaged: remove it to have it fetched again");
   }
@@ -55,7 +55,7 @@ Result<BlobPtr> lookup_blob(git_repository* repo, const git_oid* id) {
 
 Result<TreePtr> lookup_tree(git_repository* repo, const git_oid* id) {
   git_tree* raw = nullptr;
-  if (git_tree_lookup(&raw, repo, id) != 0) {
+  if (WHARF_GIT(git_tree_lookup)(&raw, repo, id) != 0) {
     return fail("cannot read tree " + oid_hex(id) + ": " + last_error_text(),
                 "the mirror may be damaged: remove it to have it fetched again");
   }
@@ -63,8 +63,8 @@ Result<TreePtr> lookup_tree(git_repository* repo, const git_oid* id) {
 }
 
 std::string blob_text(git_blob* blob) {
-  return std::string(static_cast<const char*>(git_blob_rawcontent(blob)),
-                     static_cast<std::size_t>(git_blob_rawsize(blob)));
+  return std::string(static_cast<const char*>(WHARF_GIT(git_blob_rawcontent)(blob)),
+                     static_cast<std::size_t>(WHARF_GIT(git_blob_rawsize)(blob)));
 }
 
 bool is_safe_name(std::string_view name) {
@@ -82,8 +82,8 @@ Result<void> write_blob(const std::filesystem::path& path, git_blob* blob, bool 
   mode_t mode = executable ? 0755 : 0644;
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return fail("cannot create " + path.string() + ": " + std::strerror(errno));
-  const char* data = static_cast<const char*>(git_blob_rawcontent(blob));
-  auto size = static_cast<std::size_t>(git_blob_rawsize(blob));
+  const char* data = static_cast<const char*>(WHARF_GIT(git_blob_rawcontent)(blob));
+  auto size = static_cast<std::size_t>(WHARF_GIT(git_blob_rawsize)(blob));
   while (size > 0) {
     ssize_t written = ::write(fd, data, size);
     if (written < 0) {
@@ -108,13 +108,13 @@ Result<std::map<std::string, std::string>> read_gitmodules(git_repository* repo,
                                                            const std::string& url) {
   std::map<std::string, std::string> result;
   git_tree_entry* raw_entry = nullptr;
-  if (git_tree_entry_bypath(&raw_entry, tree, ".gitmodules") != 0) {
-    git_error_clear();
+  if (WHARF_GIT(git_tree_entry_bypath)(&raw_entry, tree, ".gitmodules") != 0) {
+    WHARF_GIT(git_error_clear)();
     return result;
   }
   TreeEntryPtr entry(raw_entry);
-  if (git_tree_entry_type(entry.get()) != GIT_OBJECT_BLOB) return result;
-  auto blob = WHARF_TRY(lookup_blob(repo, git_tree_entry_id(entry.get())));
+  if (WHARF_GIT(git_tree_entry_type)(entry.get()) != GIT_OBJECT_BLOB) return result;
+  auto blob = WHARF_TRY(lookup_blob(repo, WHARF_GIT(git_tree_entry_id)(entry.get())));
   std::string text = blob_text(blob.get());
   std::string lower = text;
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -129,7 +129,7 @@ Result<std::map<std::string, std::string>> read_gitmodules(git_repository* repo,
   auto file = temp.path() / "gitmodules";
   WHARF_TRY_VOID(write_file_atomic(file, text));
   git_config* raw_config = nullptr;
-  if (git_config_open_ondisk(&raw_config, file.c_str()) != 0) {
+  if (WHARF_GIT(git_config_open_ondisk)(&raw_config, file.c_str()) != 0) {
     return fail("cannot parse .gitmodules of " + redact_url(url) + ": " + last_error_text());
   }
   ConfigPtr config(raw_config);
@@ -145,17 +145,18 @@ Result<std::map<std::string, std::string>> read_gitmodules(git_repository* repo,
     }
     return 0;
   };
-  if (git_config_foreach_match(config.get(), "^submodule\\..*\\.path$", collect, &names) != 0) {
+  if (WHARF_GIT(git_config_foreach_match)(config.get(), "^submodule\\..*\\.path$", collect,
+                                          &names) != 0) {
     return fail("cannot read .gitmodules of " + redact_url(url) + ": " + last_error_text());
   }
   for (const auto& name : names) {
     Buf path_value;
     Buf url_value;
-    if (git_config_get_string_buf(&path_value.buf, config.get(),
-                                  ("submodule." + name + ".path").c_str()) != 0 ||
-        git_config_get_string_buf(&url_value.buf, config.get(),
-                                  ("submodule." + name + ".url").c_str()) != 0) {
-      git_error_clear();
+    if (WHARF_GIT(git_config_get_string_buf)(&path_value.buf, config.get(),
+                                             ("submodule." + name + ".path").c_str()) != 0 ||
+        WHARF_GIT(git_config_get_string_buf)(&url_value.buf, config.get(),
+                                             ("submodule." + name + ".url").c_str()) != 0) {
+      WHARF_GIT(git_error_clear)();
       continue;
     }
     std::string path = path_value.str();
@@ -209,18 +210,18 @@ Result<void> write_tree(git_repository* repo, git_tree* tree, const std::filesys
                         const std::string& relative,
                         const std::map<std::string, std::string>& submodules,
                         const std::string& url, const ExportContext& context, int depth) {
-  std::size_t count = git_tree_entrycount(tree);
+  std::size_t count = WHARF_GIT(git_tree_entrycount)(tree);
   for (std::size_t i = 0; i < count; ++i) {
-    const git_tree_entry* entry = git_tree_entry_byindex(tree, i);
-    std::string name = git_tree_entry_name(entry);
+    const git_tree_entry* entry = WHARF_GIT(git_tree_entry_byindex)(tree, i);
+    std::string name = WHARF_GIT(git_tree_entry_name)(entry);
     std::string entry_relative = relative.empty() ? name : relative + "/" + name;
     if (!is_safe_name(name)) {
       return fail(redact_url(url) + " has an unsafe path in its tree: `" + entry_relative + "`",
                   "wharf refuses trees that could write outside the export folder");
     }
     auto path = dir / name;
-    const git_oid* id = git_tree_entry_id(entry);
-    switch (git_tree_entry_filemode(entry)) {
+    const git_oid* id = WHARF_GIT(git_tree_entry_id)(entry);
+    switch (WHARF_GIT(git_tree_entry_filemode)(entry)) {
       case GIT_FILEMODE_TREE: {
         if (::mkdir(path.c_str(), 0755) != 0) {
           return fail("cannot create " + path.string() + ": " + std::strerror(errno));
@@ -233,8 +234,9 @@ Result<void> write_tree(git_repository* repo, git_tree* tree, const std::filesys
       case GIT_FILEMODE_BLOB:
       case GIT_FILEMODE_BLOB_EXECUTABLE: {
         auto blob = WHARF_TRY(lookup_blob(repo, id));
-        WHARF_TRY_VOID(write_blob(path, blob.get(),
-                                  git_tree_entry_filemode(entry) == GIT_FILEMODE_BLOB_EXECUTABLE));
+        WHARF_TRY_VOID(
+            write_blob(path, blob.get(),
+                       WHARF_GIT(git_tree_entry_filemode)(entry) == GIT_FILEMODE_BLOB_EXECUTABLE));
         break;
       }
       case GIT_FILEMODE_LINK: {
@@ -267,7 +269,7 @@ Result<void> export_commit(git_repository* repo, const std::string& commit,
                            const ExportContext& context, int depth) {
   auto found = WHARF_TRY(commit_in_mirror(repo, commit, redact_url(url), context.policy));
   git_tree* raw_tree = nullptr;
-  if (git_commit_tree(&raw_tree, found.get()) != 0) {
+  if (WHARF_GIT(git_commit_tree)(&raw_tree, found.get()) != 0) {
     return fail("cannot read the tree of commit " + commit + " of " + redact_url(url) + ": " +
                 last_error_text());
   }
@@ -310,26 +312,26 @@ Result<std::optional<std::string>> read_file_at(const std::filesystem::path& mir
   auto found = WHARF_TRY(commit_in_mirror(repo.get(), commit, "the git mirror " + mirror.string(),
                                           FetchPolicy::IfMissing));
   git_tree* raw_tree = nullptr;
-  if (git_commit_tree(&raw_tree, found.get()) != 0) {
+  if (WHARF_GIT(git_commit_tree)(&raw_tree, found.get()) != 0) {
     return fail("cannot read the tree of commit " + commit + ": " + last_error_text());
   }
   TreePtr tree(raw_tree);
   git_tree_entry* raw_entry = nullptr;
-  int rc = git_tree_entry_bypath(&raw_entry, tree.get(), path.c_str());
+  int rc = WHARF_GIT(git_tree_entry_bypath)(&raw_entry, tree.get(), path.c_str());
   if (rc == GIT_ENOTFOUND) {
-    git_error_clear();
+    WHARF_GIT(git_error_clear)();
     return std::optional<std::string>{};
   }
   if (rc != 0)
     return fail("cannot look up `" + path + "` at commit " + commit + ": " + last_error_text());
   TreeEntryPtr entry(raw_entry);
-  auto mode = git_tree_entry_filemode(entry.get());
+  auto mode = WHARF_GIT(git_tree_entry_filemode)(entry.get());
   if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE) {
     return fail(
         "`" + path + "` at commit " + commit + " is not a regular file",
         mode == GIT_FILEMODE_TREE ? "it is a folder" : "it is a symbolic link or submodule");
   }
-  auto blob = WHARF_TRY(lookup_blob(repo.get(), git_tree_entry_id(entry.get())));
+  auto blob = WHARF_TRY(lookup_blob(repo.get(), WHARF_GIT(git_tree_entry_id)(entry.get())));
   return std::optional<std::string>(blob_text(blob.get()));
 }
 

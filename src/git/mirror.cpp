@@ -17,9 +17,20 @@ namespace wharf::git {
 
 namespace detail {
 
-void ensure_init() {
-  static const bool initialized = [] {
-    git_libgit2_init();
+#if WHARF_LAZY_GIT2
+LazyLibrary& git2_library() {
+  static LazyLibrary library(WHARF_GIT2_SONAME, "to fetch git dependencies", "libgit2");
+  return library;
+}
+#endif
+
+Result<void> ensure_init() {
+  static const Result<void> ready = []() -> Result<void> {
+#if WHARF_LAZY_GIT2
+    WHARF_TRY_VOID(git2_library().load());
+#endif
+    if (WHARF_GIT(git_libgit2_init)() < 0)
+      return fail("libgit2 could not be initialised: " + last_error_text());
     // The same variables OpenSSL and curl honour, for private certificate
     // authorities; otherwise libgit2 uses the system's CA bundle.
     const char* file = std::getenv("SSL_CERT_FILE");
@@ -27,16 +38,16 @@ void ensure_init() {
     if (file != nullptr && *file == '\0') file = nullptr;
     if (dir != nullptr && *dir == '\0') dir = nullptr;
     if (file != nullptr || dir != nullptr) {
-      git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, dir);
-      git_error_clear();
+      WHARF_GIT(git_libgit2_opts)(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, dir);
+      WHARF_GIT(git_error_clear)();
     }
-    return true;
+    return {};
   }();
-  (void)initialized;
+  return ready;
 }
 
 std::string last_error_text() {
-  const git_error* error = git_error_last();
+  const git_error* error = WHARF_GIT(git_error_last)();
   if (error == nullptr || error->message == nullptr || *error->message == '\0') {
     return "unknown libgit2 error";
   }
@@ -46,9 +57,9 @@ std::string last_error_text() {
 }
 
 Result<RepoPtr> open_mirror(const std::filesystem::path& mirror) {
-  ensure_init();
+  WHARF_TRY_VOID(ensure_init());
   git_repository* raw = nullptr;
-  if (git_repository_open_bare(&raw, mirror.c_str()) != 0) {
+  if (WHARF_GIT(git_repository_open_bare)(&raw, mirror.c_str()) != 0) {
     return fail("cannot open git mirror " + mirror.string() + ": " + last_error_text(),
                 "remove that folder to have it fetched again");
   }
@@ -66,9 +77,10 @@ CommitPtr find_commit(git_repository* repo, const std::string& id, int* error_co
                          [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
   if (hex && lower.size() >= GIT_OID_MINPREFIXLEN) {
     git_oid oid;
-    if (git_oid_fromstrn(&oid, lower.c_str(), lower.size()) == 0) {
-      rc = lower.size() == GIT_OID_HEXSZ ? git_commit_lookup(&raw, repo, &oid)
-                                         : git_commit_lookup_prefix(&raw, repo, &oid, lower.size());
+    if (WHARF_GIT(git_oid_fromstrn)(&oid, lower.c_str(), lower.size()) == 0) {
+      rc = lower.size() == GIT_OID_HEXSZ
+               ? WHARF_GIT(git_commit_lookup)(&raw, repo, &oid)
+               : WHARF_GIT(git_commit_lookup_prefix)(&raw, repo, &oid, lower.size());
     }
   }
   if (error_code != nullptr) *error_code = rc;
@@ -77,7 +89,7 @@ CommitPtr find_commit(git_repository* repo, const std::string& id, int* error_co
 
 std::string oid_hex(const git_oid* oid) {
   char text[GIT_OID_HEXSZ + 1];
-  git_oid_tostr(text, sizeof text, oid);
+  WHARF_GIT(git_oid_tostr)(text, sizeof text, oid);
   return text;
 }
 
@@ -127,17 +139,20 @@ int acquire_credentials(git_credential** out, const char* /*url*/, const char* u
   auto* state = static_cast<CredentialState*>(payload);
   const char* user =
       username_from_url != nullptr && *username_from_url != '\0' ? username_from_url : "git";
-  if (allowed_types & GIT_CREDENTIAL_USERNAME) return git_credential_username_new(out, user);
+  if (allowed_types & GIT_CREDENTIAL_USERNAME)
+    return WHARF_GIT(git_credential_username_new)(out, user);
   if ((allowed_types & GIT_CREDENTIAL_SSH_KEY) && state->ssh_attempts++ == 0) {
-    return git_credential_ssh_key_from_agent(out, user);
+    return WHARF_GIT(git_credential_ssh_key_from_agent)(out, user);
   }
   state->rejected = true;
   if (allowed_types & GIT_CREDENTIAL_SSH_KEY) {
-    git_error_set_str(GIT_ERROR_SSH, "the server rejected the keys offered by ssh-agent");
+    WHARF_GIT(git_error_set_str)
+    (GIT_ERROR_SSH, "the server rejected the keys offered by ssh-agent");
   } else if (!userinfo_of(state->url).empty()) {
-    git_error_set_str(GIT_ERROR_NET, "the server rejected the credentials written in the URL");
+    WHARF_GIT(git_error_set_str)
+    (GIT_ERROR_NET, "the server rejected the credentials written in the URL");
   } else {
-    git_error_set_str(GIT_ERROR_NET, "the server requires authentication");
+    WHARF_GIT(git_error_set_str)(GIT_ERROR_NET, "the server requires authentication");
   }
   return GIT_EAUTH;
 }
@@ -157,33 +172,34 @@ Error fetch_error(const std::string& url, const CredentialState* state = nullptr
 // pruning, and points HEAD at the remote's default branch.
 Result<void> fetch_into(git_repository* repo, const std::string& url) {
   git_remote* raw_remote = nullptr;
-  if (git_remote_create_anonymous(&raw_remote, repo, url.c_str()) != 0)
+  if (WHARF_GIT(git_remote_create_anonymous)(&raw_remote, repo, url.c_str()) != 0)
     return std::unexpected(fetch_error(url));
   RemotePtr remote(raw_remote);
 
   CredentialState state{url};
   git_remote_callbacks callbacks;
-  git_remote_init_callbacks(&callbacks, GIT_REMOTE_CALLBACKS_VERSION);
+  WHARF_GIT(git_remote_init_callbacks)(&callbacks, GIT_REMOTE_CALLBACKS_VERSION);
   callbacks.credentials = acquire_credentials;
   callbacks.payload = &state;
 
   git_remote_connect_options connect_options;
-  git_remote_connect_options_init(&connect_options, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
+  WHARF_GIT(git_remote_connect_options_init)(&connect_options, GIT_REMOTE_CONNECT_OPTIONS_VERSION);
   connect_options.callbacks = callbacks;
   connect_options.proxy_opts.type = GIT_PROXY_AUTO;
-  if (git_remote_connect_ext(remote.get(), GIT_DIRECTION_FETCH, &connect_options) != 0) {
+  if (WHARF_GIT(git_remote_connect_ext)(remote.get(), GIT_DIRECTION_FETCH, &connect_options) != 0) {
     return std::unexpected(fetch_error(url, &state));
   }
 
   std::string default_branch;
   {
     Buf head;
-    if (git_remote_default_branch(&head.buf, remote.get()) == 0) default_branch = head.str();
-    git_error_clear();
+    if (WHARF_GIT(git_remote_default_branch)(&head.buf, remote.get()) == 0)
+      default_branch = head.str();
+    WHARF_GIT(git_error_clear)();
   }
 
   git_fetch_options fetch_options;
-  git_fetch_options_init(&fetch_options, GIT_FETCH_OPTIONS_VERSION);
+  WHARF_GIT(git_fetch_options_init)(&fetch_options, GIT_FETCH_OPTIONS_VERSION);
   fetch_options.callbacks = callbacks;
   fetch_options.proxy_opts.type = GIT_PROXY_AUTO;
   fetch_options.prune = GIT_FETCH_PRUNE;
@@ -193,20 +209,20 @@ Result<void> fetch_into(git_repository* repo, const std::string& url) {
   char tags[] = "+refs/tags/*:refs/tags/*";
   char* specs[] = {heads, tags};
   git_strarray refspecs{specs, 2};
-  if (git_remote_download(remote.get(), &refspecs, &fetch_options) != 0 ||
-      git_remote_update_tips(remote.get(), &callbacks, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
-                             "wharf: fetch") != 0 ||
-      git_remote_prune(remote.get(), &callbacks) != 0) {
+  if (WHARF_GIT(git_remote_download)(remote.get(), &refspecs, &fetch_options) != 0 ||
+      WHARF_GIT(git_remote_update_tips)(remote.get(), &callbacks, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE,
+                                        "wharf: fetch") != 0 ||
+      WHARF_GIT(git_remote_prune)(remote.get(), &callbacks) != 0) {
     auto error = fetch_error(url, &state);
-    git_remote_disconnect(remote.get());
+    WHARF_GIT(git_remote_disconnect)(remote.get());
     return std::unexpected(error);
   }
-  git_remote_disconnect(remote.get());
+  WHARF_GIT(git_remote_disconnect)(remote.get());
 
   if (!default_branch.empty()) {
     git_reference* raw_ref = nullptr;
-    if (git_reference_symbolic_create(&raw_ref, repo, "HEAD", default_branch.c_str(), 1,
-                                      "wharf: default branch") != 0) {
+    if (WHARF_GIT(git_reference_symbolic_create)(&raw_ref, repo, "HEAD", default_branch.c_str(), 1,
+                                                 "wharf: default branch") != 0) {
       return fail("cannot record the default branch of " + redact_url(url) + ": " +
                   last_error_text());
     }
@@ -225,7 +241,7 @@ std::filesystem::path mirror_path(const std::string& url,
 Result<std::filesystem::path> ensure_mirror(const std::string& url,
                                             const std::filesystem::path& mirrors_dir,
                                             FetchPolicy policy) {
-  ensure_init();
+  WHARF_TRY_VOID(ensure_init());
   auto path = mirror_path(url, mirrors_dir);
   std::error_code ec;
   // Every use of a mirror is recorded beside it, for `wharf cache prune`.
@@ -257,7 +273,7 @@ Result<std::filesystem::path> ensure_mirror(const std::string& url,
   RemoveOnFailure cleanup(staging);
   {
     git_repository* raw = nullptr;
-    if (git_repository_init(&raw, staging.c_str(), 1) != 0) {
+    if (WHARF_GIT(git_repository_init)(&raw, staging.c_str(), 1) != 0) {
       return fail("cannot create a git mirror in " + staging.string() + ": " + last_error_text(),
                   "check that the cache folder is writable");
     }

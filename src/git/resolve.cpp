@@ -19,10 +19,10 @@ std::vector<std::string> names_under(git_repository* repo, const std::string& pr
   std::vector<std::string> names;
   git_reference_iterator* raw = nullptr;
   std::string glob = prefix + "*";
-  if (git_reference_iterator_glob_new(&raw, repo, glob.c_str()) != 0) return names;
+  if (WHARF_GIT(git_reference_iterator_glob_new)(&raw, repo, glob.c_str()) != 0) return names;
   RefIterPtr iterator(raw);
   const char* name = nullptr;
-  while (git_reference_next_name(&name, iterator.get()) == 0) {
+  while (WHARF_GIT(git_reference_next_name)(&name, iterator.get()) == 0) {
     std::string_view full(name);
     if (starts_with(full, prefix)) names.emplace_back(full.substr(prefix.size()));
   }
@@ -64,7 +64,7 @@ Error not_found(git_repository* repo, const Ref& ref, const std::string& url) {
 Result<std::string> peel_to_commit(git_repository* repo, const std::string& refname, const Ref& ref,
                                    const std::string& url) {
   git_reference* raw = nullptr;
-  int rc = git_reference_lookup(&raw, repo, refname.c_str());
+  int rc = WHARF_GIT(git_reference_lookup)(&raw, repo, refname.c_str());
   if (rc == GIT_ENOTFOUND || rc == GIT_EINVALIDSPEC)
     return std::unexpected(not_found(repo, ref, url));
   if (rc != 0) {
@@ -73,12 +73,12 @@ Result<std::string> peel_to_commit(git_repository* repo, const std::string& refn
   }
   ReferencePtr reference(raw);
   git_object* raw_object = nullptr;
-  if (git_reference_peel(&raw_object, reference.get(), GIT_OBJECT_COMMIT) != 0) {
+  if (WHARF_GIT(git_reference_peel)(&raw_object, reference.get(), GIT_OBJECT_COMMIT) != 0) {
     return fail(describe(ref) + " of " + redact_url(url) +
                 " does not name a commit: " + last_error_text());
   }
   ObjectPtr object(raw_object);
-  return oid_hex(git_object_id(object.get()));
+  return oid_hex(WHARF_GIT(git_object_id)(object.get()));
 }
 
 }  // namespace
@@ -108,21 +108,21 @@ Result<std::string> resolve(const std::filesystem::path& mirror, const Ref& ref,
       return peel_to_commit(repo.get(), "refs/tags/" + ref.name, ref, url);
     case RefKind::Default: {
       git_reference* raw = nullptr;
-      if (git_reference_lookup(&raw, repo.get(), "HEAD") != 0) {
+      if (WHARF_GIT(git_reference_lookup)(&raw, repo.get(), "HEAD") != 0) {
         return fail(redact_url(url) + " has no default branch (HEAD)",
                     "name a `branch:`, `tag:` or `rev:`");
       }
       ReferencePtr head(raw);
       git_reference* raw_target = nullptr;
-      if (git_reference_resolve(&raw_target, head.get()) != 0) {
-        const char* target = git_reference_symbolic_target(head.get());
+      if (WHARF_GIT(git_reference_resolve)(&raw_target, head.get()) != 0) {
+        const char* target = WHARF_GIT(git_reference_symbolic_target)(head.get());
         return fail(redact_url(url) + ": its default branch" +
                         (target != nullptr ? std::string(" ") + target : std::string()) +
                         " does not exist (is the repository empty?)",
                     "name a `branch:`, `tag:` or `rev:`");
       }
       ReferencePtr target(raw_target);
-      return peel_to_commit(repo.get(), git_reference_name(target.get()), ref, url);
+      return peel_to_commit(repo.get(), WHARF_GIT(git_reference_name)(target.get()), ref, url);
     }
     case RefKind::Rev:
       break;
@@ -146,7 +146,7 @@ Result<std::string> resolve(const std::filesystem::path& mirror, const Ref& ref,
     return fail(redact_url(url) + " has no commit `" + ref.name + "`",
                 "check the id; if it was pushed recently, fetch again (without --offline)");
   }
-  return oid_hex(git_commit_id(commit.get()));
+  return oid_hex(WHARF_GIT(git_commit_id)(commit.get()));
 }
 
 Result<RefNames> list_refs(const std::filesystem::path& mirror) {

@@ -14,7 +14,6 @@
 // a server that answers 200 instead of 206 simply starts the body over.
 #include "wharf/net/client.hpp"
 
-#include <curl/curl.h>
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -27,6 +26,7 @@
 #include <mutex>
 #include <random>
 
+#include "curl.hpp"
 #include "wharf/net/retry.hpp"
 #include "wharf/util/hash.hpp"
 
@@ -40,7 +40,7 @@ using std::chrono::milliseconds;
 constexpr auto kProgressInterval = milliseconds(100);
 
 struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  void operator()(curl_slist* list) const { WHARF_CURL(curl_slist_free_all)(list); }
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
@@ -170,7 +170,7 @@ struct Transfer {
 
   ~Transfer() {
     if (file != nullptr) std::fclose(file);
-    if (easy != nullptr) curl_easy_cleanup(easy);
+    if (easy != nullptr) WHARF_CURL(curl_easy_cleanup)(easy);
   }
 
   std::string scrub(std::string text) const {
@@ -347,8 +347,6 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-std::once_flag g_curl_global;
-
 }  // namespace
 
 struct Client::Impl {
@@ -364,27 +362,37 @@ struct Client::Impl {
   void start_attempt(Transfer& t);
   Outcome finish_attempt(Transfer& t, CURLcode code, Result<Response>& result);
   void schedule_retry(Transfer& t, bool keep_partial_body);
+  Result<void> open_handles();
   Error make_error(const Transfer& t, const std::string& cause, const std::string& hint) const;
   void report(Transfer& t, bool done);
 };
 
 Client::Client(Options options) : m_impl(std::make_unique<Impl>()) {
-  std::call_once(g_curl_global, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (options.concurrency < 1) options.concurrency = 1;
   if (options.max_attempts < 1) options.max_attempts = 1;
   m_impl->options = std::move(options);
-  m_impl->multi = curl_multi_init();
-  curl_multi_setopt(m_impl->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  m_impl->share = curl_share_init();
-  curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-  curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   if (const char* v = std::getenv("SSL_CERT_FILE"); v != nullptr && *v != '\0') m_impl->ca_file = v;
   if (const char* v = std::getenv("SSL_CERT_DIR"); v != nullptr && *v != '\0') m_impl->ca_path = v;
 }
 
 Client::~Client() {
-  if (m_impl->multi != nullptr) curl_multi_cleanup(m_impl->multi);
-  if (m_impl->share != nullptr) curl_share_cleanup(m_impl->share);
+  if (m_impl->multi != nullptr) WHARF_CURL(curl_multi_cleanup)(m_impl->multi);
+  if (m_impl->share != nullptr) WHARF_CURL(curl_share_cleanup)(m_impl->share);
+}
+
+// libcurl is touched only here, on the first transfer, so a Client that is
+// made but never used needs no libcurl at all.
+Result<void> Client::Impl::open_handles() {
+  if (multi != nullptr && share != nullptr) return {};
+  WHARF_TRY_VOID(detail::ensure_curl());
+  multi = WHARF_CURL(curl_multi_init)();
+  share = WHARF_CURL(curl_share_init)();
+  if (multi == nullptr || share == nullptr)
+    return fail("libcurl could not start a transfer (out of memory?)");
+  WHARF_CURL(curl_multi_setopt)(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  WHARF_CURL(curl_share_setopt)(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  WHARF_CURL(curl_share_setopt)(share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+  return {};
 }
 
 const Options& Client::options() const {
@@ -437,45 +445,46 @@ Result<void> Client::Impl::setup(Transfer& t) {
     }
   }
 
-  t.easy = curl_easy_init();
+  t.easy = WHARF_CURL(curl_easy_init)();
   if (t.easy == nullptr) return fail("could not start a download: libcurl is out of memory");
   CURL* e = t.easy;
-  curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-  curl_easy_setopt(e, CURLOPT_PRIVATE, static_cast<void*>(&t));
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, static_cast<void*>(&t));
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, static_cast<void*>(&t));
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error_buffer);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https,file");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "wharf/0.1");
-  if (r.encoding == Encoding::Gzip) curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip");
-  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_URL, r.url.c_str());
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_PRIVATE, static_cast<void*>(&t));
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_WRITEFUNCTION, on_body);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_WRITEDATA, static_cast<void*>(&t));
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_HEADERFUNCTION, on_header);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_HEADERDATA, static_cast<void*>(&t));
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_ERRORBUFFER, t.error_buffer);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_NOSIGNAL, 1L);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_PROTOCOLS_STR, "http,https,file");
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_FOLLOWLOCATION, 1L);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_MAXREDIRS, 10L);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_USERAGENT, "wharf/0.1");
+  if (r.encoding == Encoding::Gzip)
+    WHARF_CURL(curl_easy_setopt)(e, CURLOPT_ACCEPT_ENCODING, "gzip");
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
   // Waiting for a connection that may multiplex only pays where HTTP/2 can
   // be negotiated (ALPN, so https). Over plain http every connection is
   // HTTP/1.1, and waiting would queue the whole batch behind its first,
   // possibly slow, answer.
-  if (r.url.starts_with("https://")) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-  curl_easy_setopt(e, CURLOPT_SHARE, share);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_limit_bytes);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, options.low_speed_time_seconds);
-  curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
+  if (r.url.starts_with("https://")) WHARF_CURL(curl_easy_setopt)(e, CURLOPT_PIPEWAIT, 1L);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_SHARE, share);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_limit_bytes);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_LOW_SPEED_TIME, options.low_speed_time_seconds);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_OPTIONAL));
   // Verification stays on (libcurl's default); only the trust store may change.
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
-  if (!ca_path.empty()) curl_easy_setopt(e, CURLOPT_CAPATH, ca_path.c_str());
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_SSL_VERIFYPEER, 1L);
+  WHARF_CURL(curl_easy_setopt)(e, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!ca_file.empty()) WHARF_CURL(curl_easy_setopt)(e, CURLOPT_CAINFO, ca_file.c_str());
+  if (!ca_path.empty()) WHARF_CURL(curl_easy_setopt)(e, CURLOPT_CAPATH, ca_path.c_str());
   if (!t.bearer.empty()) {
-    curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-    curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, t.bearer.c_str());
+    WHARF_CURL(curl_easy_setopt)(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
+    WHARF_CURL(curl_easy_setopt)(e, CURLOPT_XOAUTH2_BEARER, t.bearer.c_str());
   } else if (!t.userpwd.empty()) {
-    curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-    curl_easy_setopt(e, CURLOPT_USERPWD, t.userpwd.c_str());
+    WHARF_CURL(curl_easy_setopt)(e, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+    WHARF_CURL(curl_easy_setopt)(e, CURLOPT_USERPWD, t.userpwd.c_str());
   }
   return {};
 }
@@ -486,16 +495,17 @@ void Client::Impl::start_attempt(Transfer& t) {
   const Request& r = *t.request;
   curl_slist* list = nullptr;
   if (!r.if_none_match.empty())
-    list = curl_slist_append(list, ("If-None-Match: " + r.if_none_match).c_str());
+    list = WHARF_CURL(curl_slist_append)(list, ("If-None-Match: " + r.if_none_match).c_str());
   if (!r.if_modified_since.empty())
-    list = curl_slist_append(list, ("If-Modified-Since: " + r.if_modified_since).c_str());
+    list =
+        WHARF_CURL(curl_slist_append)(list, ("If-Modified-Since: " + r.if_modified_since).c_str());
   if (t.resume_from > 0) {
-    list = curl_slist_append(list, ("If-Range: " + t.resume_validator).c_str());
-    curl_easy_setopt(t.easy, CURLOPT_RANGE, fmt::format("{}-", t.resume_from).c_str());
+    list = WHARF_CURL(curl_slist_append)(list, ("If-Range: " + t.resume_validator).c_str());
+    WHARF_CURL(curl_easy_setopt)(t.easy, CURLOPT_RANGE, fmt::format("{}-", t.resume_from).c_str());
   } else {
-    curl_easy_setopt(t.easy, CURLOPT_RANGE, nullptr);
+    WHARF_CURL(curl_easy_setopt)(t.easy, CURLOPT_RANGE, nullptr);
   }
-  curl_easy_setopt(t.easy, CURLOPT_HTTPHEADER, list);
+  WHARF_CURL(curl_easy_setopt)(t.easy, CURLOPT_HTTPHEADER, list);
   t.headers.reset(list);
   t.reported_at = Clock::now();
 }
@@ -556,7 +566,8 @@ Outcome Client::Impl::finish_attempt(Transfer& t, CURLcode code, Result<Response
   }
 
   if (code != CURLE_OK) {
-    std::string detail = t.error_buffer[0] != '\0' ? t.error_buffer : curl_easy_strerror(code);
+    std::string detail =
+        t.error_buffer[0] != '\0' ? t.error_buffer : WHARF_CURL(curl_easy_strerror)(code);
     std::string cause = fmt::format("{} (curl error {})", detail, static_cast<int>(code));
     if (is_retryable_curl_code(code) && attempts_left) {
       schedule_retry(t, true);
@@ -566,7 +577,7 @@ Outcome Client::Impl::finish_attempt(Transfer& t, CURLcode code, Result<Response
   }
 
   long status = t.status;
-  if (!t.is_file) curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+  if (!t.is_file) WHARF_CURL(curl_easy_getinfo)(t.easy, CURLINFO_RESPONSE_CODE, &status);
   bool conditional = !r.if_none_match.empty() || !r.if_modified_since.empty();
   if (status == 304 && conditional && !t.is_file) {
     Response response;
@@ -661,7 +672,7 @@ void Client::Impl::report(Transfer& t, bool done) {
     progress.total = *t.request->expected_size;
   } else if (t.easy != nullptr) {
     curl_off_t length = -1;
-    curl_easy_getinfo(t.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
+    WHARF_CURL(curl_easy_getinfo)(t.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length);
     if (length >= 0) progress.total = static_cast<std::uint64_t>(length) + t.resume_from;
   }
   progress.done = done;
@@ -672,8 +683,10 @@ std::vector<Result<Response>> Client::Impl::run(std::vector<std::unique_ptr<Tran
   std::vector<std::optional<Result<Response>>> results(transfers.size());
   std::size_t finished = 0;
   std::deque<Transfer*> waiting;  // in request order; retries go to the back
+  if (transfers.empty()) return {};
+  auto handles = open_handles();
   for (auto& t : transfers) {
-    auto ready = setup(*t);
+    auto ready = handles ? setup(*t) : Result<void>(std::unexpected(handles.error()));
     if (!ready) {
       results[t->index] = std::unexpected(t->scrub_error(ready.error()));
       ++finished;
@@ -695,10 +708,11 @@ std::vector<Result<Response>> Client::Impl::run(std::vector<std::unique_ptr<Tran
         continue;
       }
       start_attempt(*t);
-      if (auto mc = curl_multi_add_handle(multi, t->easy); mc != CURLM_OK) {
-        results[t->index] = std::unexpected(
-            make_error(*t, fmt::format("libcurl refused the transfer: {}", curl_multi_strerror(mc)),
-                       "this is a bug in wharf; please report it"));
+      if (auto mc = WHARF_CURL(curl_multi_add_handle)(multi, t->easy); mc != CURLM_OK) {
+        results[t->index] = std::unexpected(make_error(
+            *t,
+            fmt::format("libcurl refused the transfer: {}", WHARF_CURL(curl_multi_strerror)(mc)),
+            "this is a bug in wharf; please report it"));
         ++finished;
         report(*t, true);
         if (options.on_finished && t->sink == Sink::File)
@@ -710,16 +724,16 @@ std::vector<Result<Response>> Client::Impl::run(std::vector<std::unique_ptr<Tran
     }
 
     int running = 0;
-    curl_multi_perform(multi, &running);
+    WHARF_CURL(curl_multi_perform)(multi, &running);
     int queued = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi, &queued)) {
+    while (CURLMsg* message = WHARF_CURL(curl_multi_info_read)(multi, &queued)) {
       if (message->msg != CURLMSG_DONE) continue;
       CURL* easy = message->easy_handle;
       CURLcode code = message->data.result;
       void* pointer = nullptr;
-      curl_easy_getinfo(easy, CURLINFO_PRIVATE, &pointer);
+      WHARF_CURL(curl_easy_getinfo)(easy, CURLINFO_PRIVATE, &pointer);
       auto* t = static_cast<Transfer*>(pointer);
-      curl_multi_remove_handle(multi, easy);
+      WHARF_CURL(curl_multi_remove_handle)(multi, easy);
       --active;
       Result<Response> result = fail("unfinished");
       switch (finish_attempt(*t, code, result)) {
@@ -756,7 +770,7 @@ std::vector<Result<Response>> Client::Impl::run(std::vector<std::unique_ptr<Tran
       }
     }
     if (wait.count() > 0 || active > 0) {
-      curl_multi_poll(multi, nullptr, 0, static_cast<int>(wait.count()), nullptr);
+      WHARF_CURL(curl_multi_poll)(multi, nullptr, 0, static_cast<int>(wait.count()), nullptr);
     }
   }
 
