@@ -120,8 +120,7 @@ class FileRegistryProvider final : public solve::Provider {
     std::optional<manifest::PackageIndex> parsed;
     std::error_code ec;
     if (fs::exists(file, ec)) {
-      std::string text = WHARF_TRY(read_file(file));
-      parsed = WHARF_TRY(manifest::load_package_index(text, file.string(), m_index_cache));
+      parsed = WHARF_TRY(manifest::load_package_index_file(file, m_index_cache));
       ++m_read;
     }
     m_index_ms += ms_since(start);

@@ -3,6 +3,7 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/sha.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -73,9 +74,14 @@ Result<std::string> sha256_file(const std::filesystem::path& path) {
 
 bool is_sha256_hex(std::string_view text) {
   if (text.size() != 64) return false;
-  for (char c : text)
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  return true;
+  static constexpr auto kHex = [] {
+    std::array<bool, 256> table{};
+    for (char c : std::string_view("0123456789abcdef")) table[static_cast<unsigned char>(c)] = true;
+    return table;
+  }();
+  bool ok = true;
+  for (char c : text) ok &= kHex[static_cast<unsigned char>(c)];
+  return ok;
 }
 
 }  // namespace wharf
