@@ -117,12 +117,9 @@ class FileRegistryProvider final : public solve::Provider {
     auto start = Clock::now();
     double cpu_start = cpu_ms();
     fs::path file = m_root / "index" / (name + ".yaml");
-    std::optional<manifest::PackageIndex> parsed;
-    std::error_code ec;
-    if (fs::exists(file, ec)) {
-      parsed = WHARF_TRY(manifest::load_package_index_file(file, m_index_cache));
-      ++m_read;
-    }
+    std::optional<manifest::PackageIndex> parsed =
+        WHARF_TRY(manifest::load_package_index_file(file, m_index_cache));
+    if (parsed) ++m_read;
     m_index_ms += ms_since(start);
     m_index_cpu_ms += cpu_ms() - cpu_start;
     auto& slot = m_cache[name] = std::move(parsed);

@@ -73,8 +73,13 @@ Result<PackageIndex> load_package_index(std::string_view text, const std::string
   return parsed;
 }
 
-Result<PackageIndex> load_package_index_file(const std::filesystem::path& file,
-                                             const IndexCache& cache) {
+Result<std::optional<PackageIndex>> load_package_index_file(const std::filesystem::path& file,
+                                                            const IndexCache& cache) {
+  FileIdentity before = file_identity(file);
+  if (!before.exists) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec) && !ec) return std::nullopt;  // else: say why below
+  }
   if (cache.dir.empty()) {
     auto text = WHARF_TRY(read_file(file));
     return load_package_index(text, file.string(), cache);
@@ -83,7 +88,6 @@ Result<PackageIndex> load_package_index_file(const std::filesystem::path& file,
   auto absolute = std::filesystem::absolute(file, ec);
   std::filesystem::path entry_path =
       cache.dir / ("file-" + sha256_hex((ec ? file : absolute).lexically_normal().string()));
-  FileIdentity before = file_identity(file);
   if (before.exists) {
     FileIdentity entry_id = file_identity(entry_path);
     if (entry_id.exists && before.ctime_ns < entry_id.mtime_ns) {

@@ -26,9 +26,8 @@ class FileRegistry final : public Registry {
     if (auto it = m_cache.find(package); it != m_cache.end()) return it->second;
     auto file = m_dir / "index" / (package + ".yaml");
     std::shared_ptr<const manifest::PackageIndex> result;
-    std::error_code ec;
-    if (std::filesystem::exists(file, ec)) {
-      auto parsed = WHARF_TRY(manifest::load_package_index_file(file, index_cache()));
+    if (auto loaded = WHARF_TRY(manifest::load_package_index_file(file, index_cache()))) {
+      auto parsed = *std::move(loaded);
       if (parsed.name != package)
         return fail_input(file.string() + ": index names package `" + parsed.name +
                           "`, expected `" + package + "`");

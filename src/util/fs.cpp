@@ -21,12 +21,33 @@ std::string errno_text() {
 }  // namespace
 
 Result<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return fail("cannot read " + path.string() + ": " + errno_text());
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return fail("error while reading " + path.string());
-  return buffer.str();
+  // POSIX calls, not iostreams: a lock reads hundreds of small index files,
+  // and a stream costs a locale, a buffer and two copies for each.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail("cannot read " + path.string() + ": " + errno_text());
+  struct stat st {};
+  std::string out;
+  bool sized = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+  if (sized) out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t used = 0;
+  for (;;) {
+    if (used == out.size()) out.resize(out.size() < 4096 ? 4096 : out.size() * 2);
+    ssize_t n = ::read(fd, out.data() + used, out.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      auto error = fail("error while reading " + path.string() + ": " + errno_text());
+      ::close(fd);
+      return error;
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+    // A regular file is read up to the size fstat gave: what a reader a
+    // moment earlier would have seen (wharf replaces files by rename).
+    if (sized && used == out.size()) break;
+  }
+  ::close(fd);
+  out.resize(used);
+  return out;
 }
 
 fs::path unique_sibling(const fs::path& target, std::string_view tag) {

@@ -49,9 +49,10 @@ Result<PackageIndex> load_package_index(std::string_view text, const std::string
 // has exactly that identity and its ctime is older than the entry. An entry
 // is written only for a file unchanged for a second before it was read, so
 // an edit in the same clock tick as the read (which could keep the identity)
-// is never recorded. Canonical files are read directly, as before.
-Result<PackageIndex> load_package_index_file(const std::filesystem::path& file,
-                                             const IndexCache& cache);
+// is never recorded. Canonical files are read directly, as before. nullopt
+// when there is no such file (the registry lacks the package).
+Result<std::optional<PackageIndex>> load_package_index_file(const std::filesystem::path& file,
+                                                            const IndexCache& cache);
 
 // The cache entry for an index whose bytes hash to `sha256`, and its reader
 // (nullopt when the entry is not one for that hash or does not parse).

@@ -155,9 +155,11 @@ TEST_CASE("index cache: a file seen before is answered by its identity, never wh
 
   // Just written: read through the content cache, but not recorded by
   // identity (an edit in the same clock tick could keep it).
-  auto fresh = load_package_index_file(file, cache);
-  REQUIRE(fresh);
-  CHECK(fresh->versions[1].dependencies[1].second.text() == ">=1.2");
+  auto fresh_read = load_package_index_file(file, cache);
+  REQUIRE(fresh_read);
+  REQUIRE(*fresh_read);
+  auto fresh = **fresh_read;
+  CHECK(fresh.versions[1].dependencies[1].second.text() == ">=1.2");
   CHECK(file_entries().empty());
 
   // Still for over a second: the next read records it.
@@ -174,24 +176,27 @@ TEST_CASE("index cache: a file seen before is answered by its identity, never wh
   auto other = parse_package_index(hand_written("<9"), "x.yaml");
   REQUIRE(other);
   REQUIRE(write_file_atomic(entries[0], header + write_package_index(*other)));
-  auto hit = load_package_index_file(file, cache);
+  auto hit = load_package_index_file(file, cache).value();
   REQUIRE(hit);
   CHECK(hit->versions[1].dependencies[1].second.text() == "<9");
 
   // An edit changes the identity: the file is read again at once.
   REQUIRE(write_file_atomic(file, hand_written(">=1.3")));
-  auto edited = load_package_index_file(file, cache);
+  auto edited = load_package_index_file(file, cache).value();
   REQUIRE(edited);
   CHECK(edited->versions[1].dependencies[1].second.text() == ">=1.3");
 
   // A canonical file needs no entry: it is read directly.
   fs::path canonical = dir.path() / "canonical.yaml";
-  REQUIRE(write_file_atomic(canonical, write_package_index(*fresh)));
-  auto direct = load_package_index_file(canonical, cache);
+  REQUIRE(write_file_atomic(canonical, write_package_index(fresh)));
+  auto direct = load_package_index_file(canonical, cache).value();
   REQUIRE(direct);
-  CHECK(write_package_index(*direct) == write_package_index(*fresh));
+  CHECK(write_package_index(*direct) == write_package_index(fresh));
   CHECK(file_entries().size() == 1);
 
-  // A missing file is an error, as read_file() says.
-  CHECK_FALSE(load_package_index_file(dir.path() / "missing.yaml", cache));
+  // A missing file is no index, not an error; an unreadable one is an error.
+  auto missing = load_package_index_file(dir.path() / "missing.yaml", cache);
+  REQUIRE(missing);
+  CHECK_FALSE(*missing);
+  CHECK_FALSE(load_package_index_file(dir.path(), cache));
 }
