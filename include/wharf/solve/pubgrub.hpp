@@ -78,8 +78,8 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -261,6 +261,7 @@ class Solver {
     PackageVersions<V> info;
     std::uint64_t generation = 1;
     std::uint64_t counted_generation = 0;
+    std::uint64_t order_key = 0;  // order_key(name)
     std::size_t count = 0;
     std::size_t best = kNoIndex;
     std::vector<DependencyEntry> dependencies;  // dependency incompatibilities as depender
@@ -305,13 +306,23 @@ class Solver {
   PackageId intern(const std::string& name) {
     auto [it, inserted] = m_ids.try_emplace(name, static_cast<PackageId>(m_packages.size()));
     if (inserted) {
-      m_packages.emplace_back();
-      m_packages.back().name = name;
+      Package& pkg = m_packages.add();
+      pkg.name = name;
+      pkg.order_key = order_key(name);
       m_in_changed.push_back(0);
       m_in_dirty.push_back(0);
       m_last.push_back(kNone);
     }
     return it->second;
+  }
+
+  // The first 8 bytes of a name, big-endian: comparing keys orders names as
+  // comparing the names does, except that equal keys need the full names.
+  static std::uint64_t order_key(const std::string& name) {
+    std::uint64_t key = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+      key = key << 8 | (i < name.size() ? static_cast<unsigned char>(name[i]) : 0u);
+    return key;
   }
 
   const Term* accumulated(PackageId p) const {
@@ -386,9 +397,13 @@ class Solver {
   // ---- partial solution ----------------------------------------------------
 
   void assign(PackageId p, Term term, IncompatId cause) {
-    Package& pkg = m_packages[p];
     const Term* prev = accumulated(p);
     Term acc = prev ? intersect(*prev, term) : term;
+    push_assignment(p, std::move(term), std::move(acc), cause);
+  }
+  // `acc` is the intersection of p's earlier assignments with `term`.
+  void push_assignment(PackageId p, Term term, Term acc, IncompatId cause) {
+    Package& pkg = m_packages[p];
     pkg.assignments.push_back(static_cast<std::uint32_t>(m_trail.size()));
     m_last[p] = pkg.assignments.back();
     pkg.generation = ++m_generation;
@@ -411,7 +426,11 @@ class Solver {
     Package& pkg = m_packages[p];
     pkg.decided = true;
     pkg.decided_index = index;
-    assign(p, Term{S::exactly(pkg.info.versions[index]), true}, kNone);
+    // The version lies in p's allowed set (pick() counted it there), so the
+    // new accumulated term is the decision itself.
+    Term term{S::exactly(pkg.info.versions[index]), true};
+    Term acc = term;
+    push_assignment(p, std::move(term), std::move(acc), kNone);
   }
 
   void backtrack(std::uint32_t level) {
@@ -447,7 +466,8 @@ class Solver {
 
   // Returns the terminal incompatibility when solving has failed.
   Result<std::optional<IncompatId>> propagate(PackageId start) {
-    std::vector<PackageId> changed{start};
+    std::vector<PackageId>& changed = m_changed;
+    changed.assign(1, start);
     m_in_changed[start] = 1;
     while (!changed.empty()) {
       PackageId p = changed.back();
@@ -665,7 +685,7 @@ class Solver {
       WHARF_TRY_VOID(load(p));
       Package& pkg = m_packages[p];
       if (pkg.counted_generation != pkg.generation) count(pkg, acc->set);
-      m_queue.push_back(QueueEntry{pkg.count, p, pkg.generation});
+      m_queue.push_back(QueueEntry{pkg.count, pkg.order_key, p, pkg.generation});
       std::push_heap(m_queue.begin(), m_queue.end(), queue_after());
     }
     m_dirty.clear();
@@ -686,6 +706,7 @@ class Solver {
 
   struct QueueEntry {
     std::size_t count;
+    std::uint64_t key;  // the package's order_key
     PackageId package;
     std::uint64_t generation;
   };
@@ -698,6 +719,7 @@ class Solver {
   auto queue_after() const {
     return [this](const QueueEntry& a, const QueueEntry& b) {
       if (a.count != b.count) return a.count > b.count;
+      if (a.key != b.key) return a.key > b.key;
       return m_packages[a.package].name > m_packages[b.package].name;
     };
   }
@@ -737,7 +759,15 @@ class Solver {
     const V version = m_packages[p].info.versions[index];
     std::vector<Dependency<S>> deps =
         WHARF_TRY(m_source.dependencies(p, m_packages[p].name, version));
+    bool duplicates = false;
+    for (std::size_t i = 1; i < deps.size() && !duplicates; ++i)
+      for (std::size_t j = 0; j < i && !duplicates; ++j) duplicates = deps[i].name == deps[j].name;
+    if (!duplicates) {
+      m_packages[p].fetched[index] = std::move(deps);
+      return &*m_packages[p].fetched[index];
+    }
     std::vector<Dependency<S>> merged;
+    merged.reserve(deps.size());
     for (auto& d : deps) {
       auto it = std::find_if(merged.begin(), merged.end(),
                              [&](const Dependency<S>& m) { return m.name == d.name; });
@@ -762,7 +792,7 @@ class Solver {
   }
 
   Result<void> add_dependencies(PackageId p, std::size_t index) {
-    // Stable: packages live in a deque and `fetched` is sized once, when loaded.
+    // Stable: each package has its own allocation and `fetched` is sized once, when loaded.
     const std::vector<Dependency<S>>& deps = *WHARF_TRY(fetch(p, index));
     const V version = m_packages[p].info.versions[index];
     const std::size_t n = m_packages[p].info.versions.size();
@@ -1177,10 +1207,23 @@ class Solver {
   Source<S, V>& m_source;
   V m_root_version;
   std::unordered_map<std::string, PackageId> m_ids;
-  std::deque<Package> m_packages;  // a deque: interning never moves packages
+  // Packages by id. Each lives in its own allocation, so interning never moves
+  // one (add_dependencies holds references into a package while interning).
+  class PackageTable {
+   public:
+    Package& operator[](std::size_t i) { return *m_items[i]; }
+    const Package& operator[](std::size_t i) const { return *m_items[i]; }
+    std::size_t size() const { return m_items.size(); }
+    Package& add() { return *m_items.emplace_back(std::make_unique<Package>()); }
+
+   private:
+    std::vector<std::unique_ptr<Package>> m_items;
+  };
+  PackageTable m_packages;
   std::vector<Incompat> m_incompats;
   std::vector<Assignment> m_trail;
   std::vector<char> m_in_changed;
+  std::vector<PackageId> m_changed;  // propagate()'s work list, kept for its capacity
   // Per package: its latest assignment in m_trail (kNone: none), kept beside
   // the packages because propagation reads it for every term it looks at.
   std::vector<std::uint32_t> m_last;
