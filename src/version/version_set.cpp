@@ -232,6 +232,7 @@ VersionSet VersionSet::difference(const VersionSet& other) const {
 }
 
 bool VersionSet::is_subset_of(const VersionSet& other) const {
+  if (m_intervals.empty() || other.is_any()) return true;
   const Intervals& b = other.m_intervals;
   std::size_t j = 0;
   for (const Interval& x : m_intervals) {
@@ -245,6 +246,8 @@ bool VersionSet::is_subset_of(const VersionSet& other) const {
 }
 
 bool VersionSet::is_disjoint_from(const VersionSet& other) const {
+  if (m_intervals.empty() || other.m_intervals.empty()) return true;
+  if (is_any() || other.is_any()) return false;
   const Intervals& a = m_intervals;
   const Intervals& b = other.m_intervals;
   std::size_t i = 0;

@@ -402,13 +402,13 @@ class Solver {
     push_assignment(p, std::move(term), std::move(acc), cause);
   }
   // `acc` is the intersection of p's earlier assignments with `term`.
-  void push_assignment(PackageId p, Term term, Term acc, IncompatId cause) {
+  void push_assignment(PackageId p, Term&& term, Term&& acc, IncompatId cause) {
     Package& pkg = m_packages[p];
     pkg.assignments.push_back(static_cast<std::uint32_t>(m_trail.size()));
     m_last[p] = pkg.assignments.back();
     pkg.generation = ++m_generation;
     bool positive = acc.positive;
-    m_trail.push_back(Assignment{p, std::move(term), std::move(acc), m_level, cause});
+    m_trail.emplace_back(p, std::move(term), std::move(acc), m_level, cause);
     if (positive) mark_dirty(p);
   }
 
@@ -650,7 +650,10 @@ class Solver {
     const auto& versions = pkg.info.versions;
     std::size_t n = 0;
     std::size_t best = kNoIndex;
-    if (pkg.info.order == Order::HighestFirst) {
+    if (allowed.is_any()) {
+      n = versions.size();
+      if (n) best = pkg.info.order == Order::HighestFirst ? n - 1 : 0;
+    } else if (pkg.info.order == Order::HighestFirst) {
       for (std::size_t i = versions.size(); i-- > 0;) {
         if (allowed.contains(versions[i])) {
           if (best == kNoIndex) best = i;
@@ -842,9 +845,12 @@ class Solver {
         depender = depender.unite(m_incompats[old_id].terms[0].term.set);
         detach(old_id);
       }
-      Incompat incompat({TermEntry{p, Term{std::move(depender), true}}}, Kind::Dependency);
+      std::vector<TermEntry> terms;
+      terms.reserve(2);
+      terms.push_back(TermEntry{p, Term{std::move(depender), true}});
       // A dependency on the empty set makes the depender impossible on its own.
-      if (!d.set.is_empty()) incompat.terms.push_back(TermEntry{q, Term{d.set, false}});
+      if (!d.set.is_empty()) terms.push_back(TermEntry{q, Term{d.set, false}});
+      Incompat incompat(std::move(terms), Kind::Dependency);
       incompat.dependee = q;
       incompat.dependee_set = d.set;
       incompat.dependee_text = d.text;
