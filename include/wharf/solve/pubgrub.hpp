@@ -434,6 +434,7 @@ class Solver {
   }
 
   void backtrack(std::uint32_t level) {
+    const std::size_t before = m_trail.size();
     while (!m_trail.empty() && m_trail.back().level > level) {
       const Assignment& a = m_trail.back();
       Package& pkg = m_packages[a.package];
@@ -445,6 +446,15 @@ class Solver {
       m_trail.pop_back();
     }
     m_level = level;
+    // After a long backjump most queue entries are stale: start the queue
+    // afresh from the packages still awaiting a decision.
+    if (before - m_trail.size() > 32) {
+      m_queue.clear();
+      for (PackageId p = 0; p < m_packages.size(); ++p) {
+        const Term* acc = accumulated(p);
+        if (!m_packages[p].decided && acc && acc->positive) mark_dirty(p);
+      }
+    }
     // The list is ordered by level (see mark_contradicted), so only its tail
     // lies above the level backjumped to.
     while (!m_contradicted_list.empty() && m_contradicted[m_contradicted_list.back()] > level) {
