@@ -240,12 +240,15 @@ class Solver {
     Incompat(std::vector<TermEntry> t, Kind k, IncompatId c1 = kNone, IncompatId c2 = kNone)
         : terms(std::move(t)), kind(k), cause1(c1), cause2(c2) {}
   };
+  // The assigned term itself is not stored: a decision's is its accumulated
+  // term, a derivation's the negation of term `term_index` of its cause (see
+  // term_of), which saves a set copy per assignment.
   struct Assignment {
     PackageId package;
-    Term term;
     Term accumulated;  // intersection of this package's assignments up to here
     std::uint32_t level;
-    IncompatId cause;  // kNone for a decision
+    IncompatId cause;          // kNone for a decision
+    std::uint32_t term_index;  // derivations: the term of `cause` whose negation this is
   };
   struct DependencyEntry {
     PackageId dependee;
@@ -278,11 +281,13 @@ class Solver {
   static Term negate(const Term& t) { return Term{t.set, !t.positive}; }
   static bool is_any_term(const Term& t) { return !t.positive && t.set.is_empty(); }
 
-  static Term intersect(const Term& a, const Term& b) {
-    if (a.positive && b.positive) return Term{a.set.intersect(b.set), true};
-    if (a.positive) return Term{a.set.intersect(b.set.complement()), true};
-    if (b.positive) return Term{b.set.intersect(a.set.complement()), true};
-    return Term{a.set.unite(b.set), false};
+  static Term intersect(const Term& a, const Term& b) { return intersect(a, b.set, b.positive); }
+  // a ∩ (b_set with sign b_positive), without building the second term.
+  static Term intersect(const Term& a, const S& b_set, bool b_positive) {
+    if (a.positive && b_positive) return Term{a.set.intersect(b_set), true};
+    if (a.positive) return Term{a.set.intersect(b_set.complement()), true};
+    if (b_positive) return Term{b_set.intersect(a.set.complement()), true};
+    return Term{a.set.unite(b_set), false};
   }
   // Negative terms also hold when the package is not selected at all.
   static bool subset(const Term& a, const Term& b) {
@@ -396,20 +401,26 @@ class Solver {
 
   // ---- partial solution ----------------------------------------------------
 
-  void assign(PackageId p, Term term, IncompatId cause) {
-    const Term* prev = accumulated(p);
-    Term acc = prev ? intersect(*prev, term) : term;
-    push_assignment(p, std::move(term), std::move(acc), cause);
+  // Derives the negation of term `term_index` of incompatibility `cause`.
+  void assign(IncompatId cause, std::uint32_t term_index) {
+    const TermEntry& t = m_incompats[cause].terms[term_index];
+    const Term* prev = accumulated(t.package);
+    Term acc = prev ? intersect(*prev, t.term.set, !t.term.positive) : negate(t.term);
+    push_assignment(t.package, std::move(acc), cause, term_index);
   }
-  // `acc` is the intersection of p's earlier assignments with `term`.
-  void push_assignment(PackageId p, Term&& term, Term&& acc, IncompatId cause) {
+  // `acc` is the intersection of p's earlier assignments with the new term.
+  void push_assignment(PackageId p, Term&& acc, IncompatId cause, std::uint32_t term_index) {
     Package& pkg = m_packages[p];
     pkg.assignments.push_back(static_cast<std::uint32_t>(m_trail.size()));
     m_last[p] = pkg.assignments.back();
     pkg.generation = ++m_generation;
     bool positive = acc.positive;
-    m_trail.emplace_back(p, std::move(term), std::move(acc), m_level, cause);
+    m_trail.emplace_back(p, std::move(acc), m_level, cause, term_index);
     if (positive) mark_dirty(p);
+  }
+  Term term_of(const Assignment& a) const {
+    if (a.cause == kNone) return a.accumulated;
+    return negate(m_incompats[a.cause].terms[a.term_index].term);
   }
 
   // Packages whose assignments changed since the last pick(); pick() gives
@@ -428,9 +439,7 @@ class Solver {
     pkg.decided_index = index;
     // The version lies in p's allowed set (pick() counted it there), so the
     // new accumulated term is the decision itself.
-    Term term{S::exactly(pkg.info.versions[index]), true};
-    Term acc = term;
-    push_assignment(p, std::move(term), std::move(acc), kNone);
+    push_assignment(p, Term{S::exactly(pkg.info.versions[index]), true}, kNone, kNone);
   }
 
   void backtrack(std::uint32_t level) {
@@ -491,9 +500,8 @@ class Solver {
         if (r == Relation::Contradicted) {
           mark_contradicted(id);
         } else if (r == Relation::Inconclusive && unsatisfied != kNone) {
-          const TermEntry& t = m_incompats[id].terms[unsatisfied];
-          PackageId q = t.package;
-          assign(q, negate(t.term), id);
+          PackageId q = m_incompats[id].terms[unsatisfied].package;
+          assign(id, unsatisfied);
           mark_contradicted(id);
           if (!m_in_changed[q]) {
             m_in_changed[q] = 1;
@@ -513,9 +521,8 @@ class Solver {
                 "almost satisfied after backjumping",
                 "please report this with the project's manifest");
           }
-          const TermEntry& t = m_incompats[learned].terms[term_index];
-          PackageId q = t.package;
-          assign(q, negate(t.term), learned);
+          PackageId q = m_incompats[learned].terms[term_index].package;
+          assign(learned, term_index);
           mark_contradicted(learned);
           for (PackageId c : changed) m_in_changed[c] = 0;
           changed.assign(1, q);
@@ -575,13 +582,14 @@ class Solver {
       }
       const TermEntry& term = terms[satisfier_term];
       const Assignment& satisfier = m_trail[static_cast<std::size_t>(satisfier_index)];
+      const Term satisfier_assigned = term_of(satisfier);
       // The satisfier's own package may need an earlier assignment too.
       {
         const auto& list = m_packages[term.package].assignments;
         std::size_t lo = 0, hi = satisfier_position;
         while (lo < hi) {
           std::size_t mid = (lo + hi) / 2;
-          if (subset(intersect(m_trail[list[mid]].accumulated, satisfier.term), term.term))
+          if (subset(intersect(m_trail[list[mid]].accumulated, satisfier_assigned), term.term))
             hi = mid;
           else
             lo = mid + 1;
@@ -608,9 +616,9 @@ class Solver {
         if (t.package != term.package) add_term(prior, t);
       for (const auto& t : cause.terms)
         if (t.package != term.package) add_term(prior, t);
-      if (!subset(satisfier.term, term.term))
+      if (!subset(satisfier_assigned, term.term))
         add_term(prior,
-                 TermEntry{term.package, negate(intersect(satisfier.term, negate(term.term)))});
+                 TermEntry{term.package, negate(intersect(satisfier_assigned, negate(term.term)))});
       std::erase_if(prior, [](const TermEntry& t) { return is_any_term(t.term); });
       Incompat derived(std::move(prior), Kind::Derived, current, satisfier.cause);
       auto id = static_cast<IncompatId>(m_incompats.size());
