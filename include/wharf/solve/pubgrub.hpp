@@ -301,9 +301,26 @@ class Solver {
     return false;
   }
   static Relation relation(const Term& accumulated, const Term& t) {
-    if (subset(accumulated, t)) return Relation::Satisfied;
-    if (disjoint(accumulated, t)) return Relation::Contradicted;
-    return Relation::Inconclusive;
+    if constexpr (requires { accumulated.set.relation_to(t.set); }) {
+      // One sweep instead of a subset and a disjointness test.
+      using R = typename S::Relation;
+      if (accumulated.positive) {
+        R r = accumulated.set.relation_to(t.set);
+        if (r == R::Empty) return Relation::Satisfied;
+        if (r == R::Overlapping) return Relation::Inconclusive;
+        bool inside = r == R::Subset;  // else disjoint
+        return inside == t.positive ? Relation::Satisfied : Relation::Contradicted;
+      }
+      // A negative accumulated term is satisfied by or contradicts nothing
+      // unless t's set lies inside its set.
+      R r = t.set.relation_to(accumulated.set);
+      if (r != R::Subset && r != R::Empty) return Relation::Inconclusive;
+      return t.positive ? Relation::Contradicted : Relation::Satisfied;
+    } else {
+      if (subset(accumulated, t)) return Relation::Satisfied;
+      if (disjoint(accumulated, t)) return Relation::Contradicted;
+      return Relation::Inconclusive;
+    }
   }
 
   // ---- packages ------------------------------------------------------------

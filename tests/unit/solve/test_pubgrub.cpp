@@ -186,6 +186,11 @@ TEST_CASE("IntervalSet algebra", "[solve]") {
     }
     CHECK(x.is_subset_of(y) == subset);
     CHECK(x.is_disjoint_from(y) == disjoint);
+    using R = S::Relation;
+    CHECK(x.relation_to(y) == (x.is_empty() ? R::Empty
+                               : subset     ? R::Subset
+                               : disjoint   ? R::Disjoint
+                                            : R::Overlapping));
     CHECK(parse_set(x.to_string()) == x);
   }
 }
