@@ -164,10 +164,16 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
 
 }  // namespace
 
-Result<Outcome> solve(Provider& provider, const Root& root, const Options& options) {
+Result<Outcome> solve(Provider& provider, const Root& root, const Options& options,
+                      SolveStats* stats) {
   Adapter adapter(provider, root, options);
   pubgrub::Solver<VersionSet, Version> core(adapter, root.name, Version());
-  pubgrub::Outcome<Version> outcome = WHARF_TRY(core.solve());
+  Result<pubgrub::Outcome<Version>> solved = core.solve();
+  if (stats) {
+    pubgrub::Stats s = core.stats();
+    *stats = SolveStats{s.decisions, s.conflicts, s.incompatibilities, s.packages};
+  }
+  pubgrub::Outcome<Version> outcome = WHARF_TRY(std::move(solved));
   if (auto* unsolvable = std::get_if<Unsolvable>(&outcome)) return Outcome{std::move(*unsolvable)};
   auto& found = std::get<pubgrub::Solution<Version>>(outcome);
   Solution solution;
