@@ -83,8 +83,7 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
           }
         }
       }
-      out.push_back(
-          pubgrub::Dependency<VersionSet>{std::move(r.name), std::move(r.set), std::move(text)});
+      out.emplace_back(std::move(r.name), std::move(r.set), std::move(text));
     }
     return out;
   }
