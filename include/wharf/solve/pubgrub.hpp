@@ -270,6 +270,11 @@ class Solver {
     std::vector<DependencyEntry> dependencies;  // dependency incompatibilities as depender
     // Per version index, sized when the package is loaded:
     std::vector<std::vector<PackageId>> known;  // dependees, once incompatibilities exist
+    // Beside `known`: for each dependee, the index in `dependencies` of the
+    // incompatibility that covers this version (each candidate lies in the
+    // depender set of exactly one entry per dependee: widening adds only
+    // non-candidates and merging only unites runs with the same dependency).
+    std::vector<std::vector<std::uint32_t>> known_entries;
     std::vector<char> has_known;
     std::vector<std::optional<std::vector<Dependency<S>>>> fetched;  // dependencies as read
     std::vector<char> self_conflicting;            // versions that exclude themselves
@@ -675,6 +680,7 @@ class Solver {
     pkg.loaded = true;
     const std::size_t n = pkg.info.versions.size();
     pkg.known.resize(n);
+    pkg.known_entries.resize(n);
     pkg.has_known.assign(n, 0);
     pkg.fetched.resize(n);
     pkg.self_conflicting.assign(n, 0);
@@ -770,21 +776,15 @@ class Solver {
     std::size_t index = m_packages[p].best;
     if (!m_packages[p].has_known[index]) WHARF_TRY_VOID(add_dependencies(p, index));
     const Package& pkg = m_packages[p];
-    const V& version = pkg.info.versions[index];
     bool conflict = pkg.self_conflicting[index] != 0;
-    for (PackageId q : pkg.known[index]) {
+    for (std::uint32_t e : pkg.known_entries[index]) {
       if (conflict) break;
-      for (const DependencyEntry& entry : pkg.dependencies) {
-        if (entry.dependee != q) continue;
-        const Incompat& incompat = m_incompats[entry.incompat];
-        if (!incompat.terms[0].term.set.contains(version)) continue;
-        if (incompat.terms.size() == 1) {
-          conflict = true;
-        } else {
-          const Term* acc = accumulated(q);
-          if (acc && subset(*acc, incompat.terms[1].term)) conflict = true;
-        }
-        break;
+      const Incompat& incompat = m_incompats[pkg.dependencies[e].incompat];
+      if (incompat.terms.size() == 1) {
+        conflict = true;
+      } else {
+        const Term* acc = accumulated(incompat.terms[1].package);
+        if (acc && subset(*acc, incompat.terms[1].term)) conflict = true;
       }
     }
     if (!conflict) decide_version(p, index);
@@ -836,6 +836,7 @@ class Solver {
     const std::size_t n = m_packages[p].info.versions.size();
     const bool scan = m_packages[p].info.neighbours == PackageVersions<V>::Neighbours::Scan;
     std::vector<PackageId> dependees;
+    std::vector<std::uint32_t> covering;  // known_entries[index]
     for (const Dependency<S>& d : deps) {
       PackageId q = intern(d.name);
       if (q == p) {
@@ -867,8 +868,10 @@ class Solver {
         }
       }
       if (existing < entries.size() &&
-          m_incompats[entries[existing].incompat].terms[0].term.set.contains(version))
+          m_incompats[entries[existing].incompat].terms[0].term.set.contains(version)) {
+        covering.push_back(static_cast<std::uint32_t>(existing));
         continue;
+      }
       std::size_t lo = index, hi = index;
       if (scan) {
         while (lo > 0 && WHARF_TRY(has_same(p, lo - 1, d))) --lo;
@@ -891,12 +894,16 @@ class Solver {
       incompat.dependee_text = d.text;
       IncompatId id = add_incompat(std::move(incompat));
       auto& list = m_packages[p].dependencies;
-      if (existing < list.size())
+      if (existing < list.size()) {
         list[existing].incompat = id;
-      else
+      } else {
+        existing = list.size();
         list.push_back(DependencyEntry{q, id});
+      }
+      covering.push_back(static_cast<std::uint32_t>(existing));
     }
     m_packages[p].known[index] = std::move(dependees);
+    m_packages[p].known_entries[index] = std::move(covering);
     m_packages[p].has_known[index] = 1;
     return {};
   }
