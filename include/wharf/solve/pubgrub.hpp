@@ -254,6 +254,10 @@ class Solver {
     PackageId dependee;
     IncompatId incompat;
   };
+  struct KnownDependency {
+    PackageId dependee;
+    std::uint32_t entry;  // index in Package::dependencies
+  };
   struct Package {
     std::string name;
     std::vector<IncompatId> incompats;
@@ -269,12 +273,12 @@ class Solver {
     std::size_t best = kNoIndex;
     std::vector<DependencyEntry> dependencies;  // dependency incompatibilities as depender
     // Per version index, sized when the package is loaded:
-    std::vector<std::vector<PackageId>> known;  // dependees, once incompatibilities exist
-    // Beside `known`: for each dependee, the index in `dependencies` of the
-    // incompatibility that covers this version (each candidate lies in the
-    // depender set of exactly one entry per dependee: widening adds only
-    // non-candidates and merging only unites runs with the same dependency).
-    std::vector<std::vector<std::uint32_t>> known_entries;
+    // The dependees, once incompatibilities exist, each with the index in
+    // `dependencies` of the incompatibility that covers this version (each
+    // candidate lies in the depender set of exactly one entry per dependee:
+    // widening adds only non-candidates and merging only unites runs with the
+    // same dependency).
+    std::vector<std::vector<KnownDependency>> known;
     std::vector<char> has_known;
     std::vector<std::optional<std::vector<Dependency<S>>>> fetched;  // dependencies as read
     std::vector<char> self_conflicting;            // versions that exclude themselves
@@ -680,7 +684,6 @@ class Solver {
     pkg.loaded = true;
     const std::size_t n = pkg.info.versions.size();
     pkg.known.resize(n);
-    pkg.known_entries.resize(n);
     pkg.has_known.assign(n, 0);
     pkg.fetched.resize(n);
     pkg.self_conflicting.assign(n, 0);
@@ -777,9 +780,9 @@ class Solver {
     if (!m_packages[p].has_known[index]) WHARF_TRY_VOID(add_dependencies(p, index));
     const Package& pkg = m_packages[p];
     bool conflict = pkg.self_conflicting[index] != 0;
-    for (std::uint32_t e : pkg.known_entries[index]) {
+    for (const KnownDependency& k : pkg.known[index]) {
       if (conflict) break;
-      const Incompat& incompat = m_incompats[pkg.dependencies[e].incompat];
+      const Incompat& incompat = m_incompats[pkg.dependencies[k.entry].incompat];
       if (incompat.terms.size() == 1) {
         conflict = true;
       } else {
@@ -835,8 +838,7 @@ class Solver {
     const V version = m_packages[p].info.versions[index];
     const std::size_t n = m_packages[p].info.versions.size();
     const bool scan = m_packages[p].info.neighbours == PackageVersions<V>::Neighbours::Scan;
-    std::vector<PackageId> dependees;
-    std::vector<std::uint32_t> covering;  // known_entries[index]
+    std::vector<KnownDependency> known;
     for (const Dependency<S>& d : deps) {
       PackageId q = intern(d.name);
       if (q == p) {
@@ -851,7 +853,6 @@ class Solver {
         }
         continue;
       }
-      dependees.push_back(q);
       if (!d.text.empty()) {
         auto& texts = m_packages[q].texts;
         bool seen = std::any_of(texts.begin(), texts.end(),
@@ -869,7 +870,7 @@ class Solver {
       }
       if (existing < entries.size() &&
           m_incompats[entries[existing].incompat].terms[0].term.set.contains(version)) {
-        covering.push_back(static_cast<std::uint32_t>(existing));
+        known.push_back(KnownDependency{q, static_cast<std::uint32_t>(existing)});
         continue;
       }
       std::size_t lo = index, hi = index;
@@ -900,10 +901,9 @@ class Solver {
         existing = list.size();
         list.push_back(DependencyEntry{q, id});
       }
-      covering.push_back(static_cast<std::uint32_t>(existing));
+      known.push_back(KnownDependency{q, static_cast<std::uint32_t>(existing)});
     }
-    m_packages[p].known[index] = std::move(dependees);
-    m_packages[p].known_entries[index] = std::move(covering);
+    m_packages[p].known[index] = std::move(known);
     m_packages[p].has_known[index] = 1;
     return {};
   }
@@ -913,7 +913,8 @@ class Solver {
   std::vector<std::string> dependency_names(const Package& pkg) const {
     std::vector<std::string> names;
     if (pkg.decided_index < pkg.known.size())
-      for (PackageId q : pkg.known[pkg.decided_index]) names.push_back(m_packages[q].name);
+      for (const KnownDependency& k : pkg.known[pkg.decided_index])
+        names.push_back(m_packages[k.dependee].name);
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     return names;
