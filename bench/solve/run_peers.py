@@ -159,6 +159,9 @@ def run_wharf(driver: Path, uni_dir: Path, timeout: float) -> Answer:
     if "cpu_ms" in out:
         extra.update({"solve_cpu_ms": out["cpu_ms"]["solve"],
                       "index_cpu_ms": out["cpu_ms"]["index"]})
+    for key in ("decisions", "conflicts"):  # the solver's work counts
+        if key in out:
+            extra[key] = out[key]
     if out["status"] == "solved":
         return Answer("solved", ms, out["versions"], extra=extra)
     return Answer("unsolvable", ms, message=out.get("explanation", "")[:300], extra=extra)

@@ -13,7 +13,7 @@
 // Prints one JSON object on stdout:
 //
 //   {"status": "solved"|"unsolvable", "versions": {name: version},
-//    "explanation": "...", "packages_read": N,
+//    "explanation": "...", "packages_read": N, "decisions": N, "conflicts": N,
 //    "ms": {"manifest": ., "index": ., "solve": ., "total": .},
 //    "cpu_ms": {"index": ., "solve": ., "total": .}}
 //
@@ -170,7 +170,8 @@ Result<nlohmann::json> run(const fs::path& project, const manifest::IndexCache& 
   FileRegistryProvider provider(registry, cache);
   start = Clock::now();
   double solve_cpu_start = cpu_ms();
-  solve::Outcome outcome = WHARF_TRY(solve::solve(provider, root));
+  solve::SolveStats stats;
+  solve::Outcome outcome = WHARF_TRY(solve::solve(provider, root, {}, &stats));
   double solve_and_index_ms = ms_since(start);
   double solve_and_index_cpu_ms = cpu_ms() - solve_cpu_start;
 
@@ -185,6 +186,8 @@ Result<nlohmann::json> run(const fs::path& project, const manifest::IndexCache& 
     out["explanation"] = std::get<solve::Unsolvable>(outcome).explanation;
   }
   out["packages_read"] = provider.packages_read();
+  out["decisions"] = stats.decisions;
+  out["conflicts"] = stats.conflicts;
   out["ms"] = {{"manifest", manifest_ms},
                {"index", provider.index_ms()},
                {"solve", solve_and_index_ms - provider.index_ms()},

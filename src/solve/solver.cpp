@@ -30,7 +30,7 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
       out.versions.push_back(Version());
       return out;
     }
-    const std::vector<Version>& list = *WHARF_TRY(candidates(name));
+    const std::vector<Version>& list = WHARF_TRY(candidates(name))->list;
     out.versions = list;
     // Registry versions usually share dependencies with their neighbours, and
     // reading them is cheap once the index is fetched.
@@ -55,26 +55,35 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
     else
       requirements = WHARF_TRY(m_provider.dependencies(name, v));
 
+    // One lookup per requirement; the entries stay put (unordered_map nodes).
     std::vector<std::string> fresh;
-    for (const auto& r : requirements)
-      if (m_announced.insert(r.name).second) fresh.push_back(r.name);
+    m_entries.clear();
+    for (const auto& r : requirements) {
+      Entry& entry = m_packages[r.name];
+      m_entries.push_back(&entry);
+      if (!entry.announced) {
+        entry.announced = true;
+        fresh.push_back(r.name);
+      }
+    }
     if (!fresh.empty()) m_provider.prefetch(fresh);
 
     std::vector<pubgrub::Dependency<VersionSet>> out;
     out.reserve(requirements.size());
-    for (Requirement& r : requirements) {
-      Requirement effective = apply_options(std::move(r));
-      std::string text = effective.text.empty() ? effective.set.to_string() : effective.text;
-      VersionSet set = effective.set;
+    for (std::size_t i = 0; i < requirements.size(); ++i) {
+      Requirement& r = requirements[i];
+      apply_options(r);
+      std::string text = r.text.empty() ? r.set.to_string() : std::move(r.text);
       if (m_options.prereleases == Prereleases::IfNamed) {
-        const std::vector<Version>& list = *WHARF_TRY(candidates(effective.name));
-        for (const Version& c : list) {
-          if (!c.is_prerelease() || !set.contains(c) || opted_in(effective, c)) continue;
-          set = set.difference(VersionSet::exactly(c));
+        const Entry& entry = *WHARF_TRY(load(r.name, *m_entries[i]));
+        if (entry.any_prerelease) {
+          for (const Version& c : entry.list) {
+            if (!c.is_prerelease() || !r.set.contains(c) || opted_in(r, c)) continue;
+            r.set = r.set.difference(VersionSet::exactly(c));
+          }
         }
       }
-      out.push_back(
-          pubgrub::Dependency<VersionSet>{effective.name, std::move(set), std::move(text)});
+      out.emplace_back(std::move(r.name), std::move(r.set), std::move(text));
     }
     return out;
   }
@@ -93,7 +102,8 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
                        [&](const Version& named) { return named.without_prerelease() == release; });
   }
 
-  Requirement apply_options(Requirement r) const {
+  void apply_options(Requirement& r) const {
+    if (m_options.overrides.empty() && m_options.constraints.empty()) return;
     if (auto it = m_options.overrides.find(r.name); it != m_options.overrides.end()) {
       std::string name = std::move(r.name);
       r = it->second;
@@ -109,12 +119,21 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
       r.prerelease_opt_in.insert(r.prerelease_opt_in.end(), c.prerelease_opt_in.begin(),
                                  c.prerelease_opt_in.end());
     }
-    return r;
   }
 
-  // The candidates of `name`, sorted and distinct; yanked ones only when preferred.
-  Result<const std::vector<Version>*> candidates(const std::string& name) {
-    if (auto it = m_candidates.find(name); it != m_candidates.end()) return &it->second;
+  // What the adapter knows about one package name.
+  struct Entry {
+    bool announced = false;       // passed to prefetch()
+    bool loaded = false;          // `list` holds the candidates
+    bool any_prerelease = false;  // some candidate is a pre-release
+    std::vector<Version> list;    // sorted and distinct; yanked ones only when preferred
+  };
+
+  Result<const Entry*> candidates(const std::string& name) { return load(name, m_packages[name]); }
+
+  // Fills `entry` (the entry of `name`) with the candidates of `name`.
+  Result<const Entry*> load(const std::string& name, Entry& entry) {
+    if (entry.loaded) return &entry;
     std::vector<Candidate> raw = WHARF_TRY(m_provider.candidates(name));
     std::optional<Version> preferred = preference(name);
     std::erase_if(raw, [&](const Candidate& c) {
@@ -124,27 +143,36 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
       if (a.version != b.version) return a.version < b.version;
       return !a.yanked && b.yanked;
     });
-    std::vector<Version> list;
+    std::vector<Version>& list = entry.list;
     list.reserve(raw.size());
     for (auto& c : raw)
       if (list.empty() || list.back() != c.version) list.push_back(std::move(c.version));
-    return &m_candidates.emplace(name, std::move(list)).first->second;
+    entry.any_prerelease =
+        std::any_of(list.begin(), list.end(), [](const Version& c) { return c.is_prerelease(); });
+    entry.loaded = true;
+    return &entry;
   }
 
   Provider& m_provider;
   const Root& m_root;
   const Options& m_options;
   std::unordered_set<std::string> m_direct;
-  std::unordered_set<std::string> m_announced;
-  std::unordered_map<std::string, std::vector<Version>> m_candidates;
+  std::unordered_map<std::string, Entry> m_packages;
+  std::vector<Entry*> m_entries;  // dependencies()'s lookups, kept for their capacity
 };
 
 }  // namespace
 
-Result<Outcome> solve(Provider& provider, const Root& root, const Options& options) {
+Result<Outcome> solve(Provider& provider, const Root& root, const Options& options,
+                      SolveStats* stats) {
   Adapter adapter(provider, root, options);
   pubgrub::Solver<VersionSet, Version> core(adapter, root.name, Version());
-  pubgrub::Outcome<Version> outcome = WHARF_TRY(core.solve());
+  Result<pubgrub::Outcome<Version>> solved = core.solve();
+  if (stats) {
+    pubgrub::Stats s = core.stats();
+    *stats = SolveStats{s.decisions, s.conflicts, s.incompatibilities, s.packages};
+  }
+  pubgrub::Outcome<Version> outcome = WHARF_TRY(std::move(solved));
   if (auto* unsolvable = std::get_if<Unsolvable>(&outcome)) return Outcome{std::move(*unsolvable)};
   auto& found = std::get<pubgrub::Solution<Version>>(outcome);
   Solution solution;

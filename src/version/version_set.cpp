@@ -232,6 +232,7 @@ VersionSet VersionSet::difference(const VersionSet& other) const {
 }
 
 bool VersionSet::is_subset_of(const VersionSet& other) const {
+  if (m_intervals.empty() || other.is_any()) return true;
   const Intervals& b = other.m_intervals;
   std::size_t j = 0;
   for (const Interval& x : m_intervals) {
@@ -245,6 +246,8 @@ bool VersionSet::is_subset_of(const VersionSet& other) const {
 }
 
 bool VersionSet::is_disjoint_from(const VersionSet& other) const {
+  if (m_intervals.empty() || other.m_intervals.empty()) return true;
+  if (is_any() || other.is_any()) return false;
   const Intervals& a = m_intervals;
   const Intervals& b = other.m_intervals;
   std::size_t i = 0;
@@ -258,6 +261,34 @@ bool VersionSet::is_disjoint_from(const VersionSet& other) const {
     }
   }
   return true;
+}
+
+VersionSet::Relation VersionSet::relation_to(const VersionSet& other) const {
+  if (m_intervals.empty()) return Relation::Empty;
+  if (other.m_intervals.empty()) return Relation::Disjoint;
+  if (other.is_any()) return Relation::Subset;
+  if (is_any()) return Relation::Overlapping;
+  const Intervals& b = other.m_intervals;
+  bool subset = true;
+  bool disjoint = true;
+  std::size_t j = 0;
+  for (const Interval& x : m_intervals) {
+    // The first interval of `other` that does not end before x starts; a
+    // later one starts later still, so only this one can overlap x, and
+    // (intervals never touch) x must lie inside it to be covered.
+    while (j < b.size() && ends_before(b[j].high_kind, b[j].high, x.low_kind, x.low)) ++j;
+    if (j == b.size()) {
+      subset = false;
+      break;
+    }
+    if (!ends_before(x.high_kind, x.high, b[j].low_kind, b[j].low)) disjoint = false;
+    if (subset && (compare_lows(b[j].low_kind, b[j].low, x.low_kind, x.low) > 0 ||
+                   compare_highs(x.high_kind, x.high, b[j].high_kind, b[j].high) > 0))
+      subset = false;
+    if (!subset && !disjoint) return Relation::Overlapping;
+  }
+  if (subset) return Relation::Subset;
+  return disjoint ? Relation::Disjoint : Relation::Overlapping;
 }
 
 std::optional<Version> VersionSet::as_single() const {

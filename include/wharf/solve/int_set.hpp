@@ -116,6 +116,27 @@ class IntervalSet {
     return true;
   }
 
+  // is_subset_of and is_disjoint_from in one sweep, as VersionSet::relation_to.
+  enum class Relation : std::uint8_t { Empty, Subset, Disjoint, Overlapping };
+  Relation relation_to(const IntervalSet& other) const {
+    if (m_intervals.empty()) return Relation::Empty;
+    const auto& b = other.m_intervals;
+    bool subset = true, disjoint = true;
+    std::size_t j = 0;
+    for (const auto& [low, high] : m_intervals) {
+      while (j < b.size() && b[j].second <= low) ++j;
+      if (j == b.size()) {
+        subset = false;
+        break;
+      }
+      if (b[j].first < high) disjoint = false;
+      if (b[j].first > low || b[j].second < high) subset = false;
+      if (!subset && !disjoint) return Relation::Overlapping;
+    }
+    if (subset) return Relation::Subset;
+    return disjoint ? Relation::Disjoint : Relation::Overlapping;
+  }
+
   // "*", "3" (single), ">=1, <4", "<2 || >=5", "<none>".
   std::string to_string() const {
     if (m_intervals.empty()) return "<none>";

@@ -78,8 +78,8 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -240,16 +240,23 @@ class Solver {
     Incompat(std::vector<TermEntry> t, Kind k, IncompatId c1 = kNone, IncompatId c2 = kNone)
         : terms(std::move(t)), kind(k), cause1(c1), cause2(c2) {}
   };
+  // The assigned term itself is not stored: a decision's is its accumulated
+  // term, a derivation's the negation of term `term_index` of its cause (see
+  // term_of), which saves a set copy per assignment.
   struct Assignment {
     PackageId package;
-    Term term;
     Term accumulated;  // intersection of this package's assignments up to here
     std::uint32_t level;
-    IncompatId cause;  // kNone for a decision
+    IncompatId cause;          // kNone for a decision
+    std::uint32_t term_index;  // derivations: the term of `cause` whose negation this is
   };
   struct DependencyEntry {
     PackageId dependee;
     IncompatId incompat;
+  };
+  struct KnownDependency {
+    PackageId dependee;
+    std::uint32_t entry;  // index in Package::dependencies
   };
   struct Package {
     std::string name;
@@ -261,11 +268,17 @@ class Solver {
     PackageVersions<V> info;
     std::uint64_t generation = 1;
     std::uint64_t counted_generation = 0;
+    std::uint64_t order_key = 0;  // order_key(name)
     std::size_t count = 0;
     std::size_t best = kNoIndex;
     std::vector<DependencyEntry> dependencies;  // dependency incompatibilities as depender
     // Per version index, sized when the package is loaded:
-    std::vector<std::vector<PackageId>> known;  // dependees, once incompatibilities exist
+    // The dependees, once incompatibilities exist, each with the index in
+    // `dependencies` of the incompatibility that covers this version (each
+    // candidate lies in the depender set of exactly one entry per dependee:
+    // widening adds only non-candidates and merging only unites runs with the
+    // same dependency).
+    std::vector<std::vector<KnownDependency>> known;
     std::vector<char> has_known;
     std::vector<std::optional<std::vector<Dependency<S>>>> fetched;  // dependencies as read
     std::vector<char> self_conflicting;            // versions that exclude themselves
@@ -277,11 +290,13 @@ class Solver {
   static Term negate(const Term& t) { return Term{t.set, !t.positive}; }
   static bool is_any_term(const Term& t) { return !t.positive && t.set.is_empty(); }
 
-  static Term intersect(const Term& a, const Term& b) {
-    if (a.positive && b.positive) return Term{a.set.intersect(b.set), true};
-    if (a.positive) return Term{a.set.intersect(b.set.complement()), true};
-    if (b.positive) return Term{b.set.intersect(a.set.complement()), true};
-    return Term{a.set.unite(b.set), false};
+  static Term intersect(const Term& a, const Term& b) { return intersect(a, b.set, b.positive); }
+  // a ∩ (b_set with sign b_positive), without building the second term.
+  static Term intersect(const Term& a, const S& b_set, bool b_positive) {
+    if (a.positive && b_positive) return Term{a.set.intersect(b_set), true};
+    if (a.positive) return Term{a.set.intersect(b_set.complement()), true};
+    if (b_positive) return Term{b_set.intersect(a.set.complement()), true};
+    return Term{a.set.unite(b_set), false};
   }
   // Negative terms also hold when the package is not selected at all.
   static bool subset(const Term& a, const Term& b) {
@@ -295,9 +310,26 @@ class Solver {
     return false;
   }
   static Relation relation(const Term& accumulated, const Term& t) {
-    if (subset(accumulated, t)) return Relation::Satisfied;
-    if (disjoint(accumulated, t)) return Relation::Contradicted;
-    return Relation::Inconclusive;
+    if constexpr (requires { accumulated.set.relation_to(t.set); }) {
+      // One sweep instead of a subset and a disjointness test.
+      using R = typename S::Relation;
+      if (accumulated.positive) {
+        R r = accumulated.set.relation_to(t.set);
+        if (r == R::Empty) return Relation::Satisfied;
+        if (r == R::Overlapping) return Relation::Inconclusive;
+        bool inside = r == R::Subset;  // else disjoint
+        return inside == t.positive ? Relation::Satisfied : Relation::Contradicted;
+      }
+      // A negative accumulated term is satisfied by or contradicts nothing
+      // unless t's set lies inside its set.
+      R r = t.set.relation_to(accumulated.set);
+      if (r != R::Subset && r != R::Empty) return Relation::Inconclusive;
+      return t.positive ? Relation::Contradicted : Relation::Satisfied;
+    } else {
+      if (subset(accumulated, t)) return Relation::Satisfied;
+      if (disjoint(accumulated, t)) return Relation::Contradicted;
+      return Relation::Inconclusive;
+    }
   }
 
   // ---- packages ------------------------------------------------------------
@@ -305,13 +337,23 @@ class Solver {
   PackageId intern(const std::string& name) {
     auto [it, inserted] = m_ids.try_emplace(name, static_cast<PackageId>(m_packages.size()));
     if (inserted) {
-      m_packages.emplace_back();
-      m_packages.back().name = name;
+      Package& pkg = m_packages.add();
+      pkg.name = name;
+      pkg.order_key = order_key(name);
       m_in_changed.push_back(0);
       m_in_dirty.push_back(0);
       m_last.push_back(kNone);
     }
     return it->second;
+  }
+
+  // The first 8 bytes of a name, big-endian: comparing keys orders names as
+  // comparing the names does, except that equal keys need the full names.
+  static std::uint64_t order_key(const std::string& name) {
+    std::uint64_t key = 0;
+    for (std::size_t i = 0; i < 8; ++i)
+      key = key << 8 | (i < name.size() ? static_cast<unsigned char>(name[i]) : 0u);
+    return key;
   }
 
   const Term* accumulated(PackageId p) const {
@@ -385,16 +427,26 @@ class Solver {
 
   // ---- partial solution ----------------------------------------------------
 
-  void assign(PackageId p, Term term, IncompatId cause) {
+  // Derives the negation of term `term_index` of incompatibility `cause`.
+  void assign(IncompatId cause, std::uint32_t term_index) {
+    const TermEntry& t = m_incompats[cause].terms[term_index];
+    const Term* prev = accumulated(t.package);
+    Term acc = prev ? intersect(*prev, t.term.set, !t.term.positive) : negate(t.term);
+    push_assignment(t.package, std::move(acc), cause, term_index);
+  }
+  // `acc` is the intersection of p's earlier assignments with the new term.
+  void push_assignment(PackageId p, Term&& acc, IncompatId cause, std::uint32_t term_index) {
     Package& pkg = m_packages[p];
-    const Term* prev = accumulated(p);
-    Term acc = prev ? intersect(*prev, term) : term;
     pkg.assignments.push_back(static_cast<std::uint32_t>(m_trail.size()));
     m_last[p] = pkg.assignments.back();
     pkg.generation = ++m_generation;
     bool positive = acc.positive;
-    m_trail.push_back(Assignment{p, std::move(term), std::move(acc), m_level, cause});
+    m_trail.emplace_back(p, std::move(acc), m_level, cause, term_index);
     if (positive) mark_dirty(p);
+  }
+  Term term_of(const Assignment& a) const {
+    if (a.cause == kNone) return a.accumulated;
+    return negate(m_incompats[a.cause].terms[a.term_index].term);
   }
 
   // Packages whose assignments changed since the last pick(); pick() gives
@@ -411,10 +463,13 @@ class Solver {
     Package& pkg = m_packages[p];
     pkg.decided = true;
     pkg.decided_index = index;
-    assign(p, Term{S::exactly(pkg.info.versions[index]), true}, kNone);
+    // The version lies in p's allowed set (pick() counted it there), so the
+    // new accumulated term is the decision itself.
+    push_assignment(p, Term{S::exactly(pkg.info.versions[index]), true}, kNone, kNone);
   }
 
   void backtrack(std::uint32_t level) {
+    const std::size_t before = m_trail.size();
     while (!m_trail.empty() && m_trail.back().level > level) {
       const Assignment& a = m_trail.back();
       Package& pkg = m_packages[a.package];
@@ -426,6 +481,15 @@ class Solver {
       m_trail.pop_back();
     }
     m_level = level;
+    // After a long backjump most queue entries are stale: start the queue
+    // afresh from the packages still awaiting a decision.
+    if (before - m_trail.size() > 32) {
+      m_queue.clear();
+      for (PackageId p = 0; p < m_packages.size(); ++p) {
+        const Term* acc = accumulated(p);
+        if (!m_packages[p].decided && acc && acc->positive) mark_dirty(p);
+      }
+    }
     // The list is ordered by level (see mark_contradicted), so only its tail
     // lies above the level backjumped to.
     while (!m_contradicted_list.empty() && m_contradicted[m_contradicted_list.back()] > level) {
@@ -447,7 +511,8 @@ class Solver {
 
   // Returns the terminal incompatibility when solving has failed.
   Result<std::optional<IncompatId>> propagate(PackageId start) {
-    std::vector<PackageId> changed{start};
+    std::vector<PackageId>& changed = m_changed;
+    changed.assign(1, start);
     m_in_changed[start] = 1;
     while (!changed.empty()) {
       PackageId p = changed.back();
@@ -461,9 +526,8 @@ class Solver {
         if (r == Relation::Contradicted) {
           mark_contradicted(id);
         } else if (r == Relation::Inconclusive && unsatisfied != kNone) {
-          const TermEntry& t = m_incompats[id].terms[unsatisfied];
-          PackageId q = t.package;
-          assign(q, negate(t.term), id);
+          PackageId q = m_incompats[id].terms[unsatisfied].package;
+          assign(id, unsatisfied);
           mark_contradicted(id);
           if (!m_in_changed[q]) {
             m_in_changed[q] = 1;
@@ -483,9 +547,8 @@ class Solver {
                 "almost satisfied after backjumping",
                 "please report this with the project's manifest");
           }
-          const TermEntry& t = m_incompats[learned].terms[term_index];
-          PackageId q = t.package;
-          assign(q, negate(t.term), learned);
+          PackageId q = m_incompats[learned].terms[term_index].package;
+          assign(learned, term_index);
           mark_contradicted(learned);
           for (PackageId c : changed) m_in_changed[c] = 0;
           changed.assign(1, q);
@@ -545,13 +608,14 @@ class Solver {
       }
       const TermEntry& term = terms[satisfier_term];
       const Assignment& satisfier = m_trail[static_cast<std::size_t>(satisfier_index)];
+      const Term satisfier_assigned = term_of(satisfier);
       // The satisfier's own package may need an earlier assignment too.
       {
         const auto& list = m_packages[term.package].assignments;
         std::size_t lo = 0, hi = satisfier_position;
         while (lo < hi) {
           std::size_t mid = (lo + hi) / 2;
-          if (subset(intersect(m_trail[list[mid]].accumulated, satisfier.term), term.term))
+          if (subset(intersect(m_trail[list[mid]].accumulated, satisfier_assigned), term.term))
             hi = mid;
           else
             lo = mid + 1;
@@ -578,9 +642,9 @@ class Solver {
         if (t.package != term.package) add_term(prior, t);
       for (const auto& t : cause.terms)
         if (t.package != term.package) add_term(prior, t);
-      if (!subset(satisfier.term, term.term))
+      if (!subset(satisfier_assigned, term.term))
         add_term(prior,
-                 TermEntry{term.package, negate(intersect(satisfier.term, negate(term.term)))});
+                 TermEntry{term.package, negate(intersect(satisfier_assigned, negate(term.term)))});
       std::erase_if(prior, [](const TermEntry& t) { return is_any_term(t.term); });
       Incompat derived(std::move(prior), Kind::Derived, current, satisfier.cause);
       auto id = static_cast<IncompatId>(m_incompats.size());
@@ -630,7 +694,10 @@ class Solver {
     const auto& versions = pkg.info.versions;
     std::size_t n = 0;
     std::size_t best = kNoIndex;
-    if (pkg.info.order == Order::HighestFirst) {
+    if (allowed.is_any()) {
+      n = versions.size();
+      if (n) best = pkg.info.order == Order::HighestFirst ? n - 1 : 0;
+    } else if (pkg.info.order == Order::HighestFirst) {
       for (std::size_t i = versions.size(); i-- > 0;) {
         if (allowed.contains(versions[i])) {
           if (best == kNoIndex) best = i;
@@ -665,7 +732,7 @@ class Solver {
       WHARF_TRY_VOID(load(p));
       Package& pkg = m_packages[p];
       if (pkg.counted_generation != pkg.generation) count(pkg, acc->set);
-      m_queue.push_back(QueueEntry{pkg.count, p, pkg.generation});
+      m_queue.push_back(QueueEntry{pkg.count, pkg.order_key, p, pkg.generation});
       std::push_heap(m_queue.begin(), m_queue.end(), queue_after());
     }
     m_dirty.clear();
@@ -686,6 +753,7 @@ class Solver {
 
   struct QueueEntry {
     std::size_t count;
+    std::uint64_t key;  // the package's order_key
     PackageId package;
     std::uint64_t generation;
   };
@@ -698,6 +766,7 @@ class Solver {
   auto queue_after() const {
     return [this](const QueueEntry& a, const QueueEntry& b) {
       if (a.count != b.count) return a.count > b.count;
+      if (a.key != b.key) return a.key > b.key;
       return m_packages[a.package].name > m_packages[b.package].name;
     };
   }
@@ -710,21 +779,15 @@ class Solver {
     std::size_t index = m_packages[p].best;
     if (!m_packages[p].has_known[index]) WHARF_TRY_VOID(add_dependencies(p, index));
     const Package& pkg = m_packages[p];
-    const V& version = pkg.info.versions[index];
     bool conflict = pkg.self_conflicting[index] != 0;
-    for (PackageId q : pkg.known[index]) {
+    for (const KnownDependency& k : pkg.known[index]) {
       if (conflict) break;
-      for (const DependencyEntry& entry : pkg.dependencies) {
-        if (entry.dependee != q) continue;
-        const Incompat& incompat = m_incompats[entry.incompat];
-        if (!incompat.terms[0].term.set.contains(version)) continue;
-        if (incompat.terms.size() == 1) {
-          conflict = true;
-        } else {
-          const Term* acc = accumulated(q);
-          if (acc && subset(*acc, incompat.terms[1].term)) conflict = true;
-        }
-        break;
+      const Incompat& incompat = m_incompats[pkg.dependencies[k.entry].incompat];
+      if (incompat.terms.size() == 1) {
+        conflict = true;
+      } else {
+        const Term* acc = accumulated(incompat.terms[1].package);
+        if (acc && subset(*acc, incompat.terms[1].term)) conflict = true;
       }
     }
     if (!conflict) decide_version(p, index);
@@ -737,7 +800,15 @@ class Solver {
     const V version = m_packages[p].info.versions[index];
     std::vector<Dependency<S>> deps =
         WHARF_TRY(m_source.dependencies(p, m_packages[p].name, version));
+    bool duplicates = false;
+    for (std::size_t i = 1; i < deps.size() && !duplicates; ++i)
+      for (std::size_t j = 0; j < i && !duplicates; ++j) duplicates = deps[i].name == deps[j].name;
+    if (!duplicates) {
+      m_packages[p].fetched[index] = std::move(deps);
+      return &*m_packages[p].fetched[index];
+    }
     std::vector<Dependency<S>> merged;
+    merged.reserve(deps.size());
     for (auto& d : deps) {
       auto it = std::find_if(merged.begin(), merged.end(),
                              [&](const Dependency<S>& m) { return m.name == d.name; });
@@ -762,12 +833,12 @@ class Solver {
   }
 
   Result<void> add_dependencies(PackageId p, std::size_t index) {
-    // Stable: packages live in a deque and `fetched` is sized once, when loaded.
+    // Stable: each package has its own allocation and `fetched` is sized once, when loaded.
     const std::vector<Dependency<S>>& deps = *WHARF_TRY(fetch(p, index));
     const V version = m_packages[p].info.versions[index];
     const std::size_t n = m_packages[p].info.versions.size();
     const bool scan = m_packages[p].info.neighbours == PackageVersions<V>::Neighbours::Scan;
-    std::vector<PackageId> dependees;
+    std::vector<KnownDependency> known;
     for (const Dependency<S>& d : deps) {
       PackageId q = intern(d.name);
       if (q == p) {
@@ -782,7 +853,6 @@ class Solver {
         }
         continue;
       }
-      dependees.push_back(q);
       if (!d.text.empty()) {
         auto& texts = m_packages[q].texts;
         bool seen = std::any_of(texts.begin(), texts.end(),
@@ -799,8 +869,10 @@ class Solver {
         }
       }
       if (existing < entries.size() &&
-          m_incompats[entries[existing].incompat].terms[0].term.set.contains(version))
+          m_incompats[entries[existing].incompat].terms[0].term.set.contains(version)) {
+        known.push_back(KnownDependency{q, static_cast<std::uint32_t>(existing)});
         continue;
+      }
       std::size_t lo = index, hi = index;
       if (scan) {
         while (lo > 0 && WHARF_TRY(has_same(p, lo - 1, d))) --lo;
@@ -812,20 +884,26 @@ class Solver {
         depender = depender.unite(m_incompats[old_id].terms[0].term.set);
         detach(old_id);
       }
-      Incompat incompat({TermEntry{p, Term{std::move(depender), true}}}, Kind::Dependency);
+      std::vector<TermEntry> terms;
+      terms.reserve(2);
+      terms.push_back(TermEntry{p, Term{std::move(depender), true}});
       // A dependency on the empty set makes the depender impossible on its own.
-      if (!d.set.is_empty()) incompat.terms.push_back(TermEntry{q, Term{d.set, false}});
+      if (!d.set.is_empty()) terms.push_back(TermEntry{q, Term{d.set, false}});
+      Incompat incompat(std::move(terms), Kind::Dependency);
       incompat.dependee = q;
       incompat.dependee_set = d.set;
       incompat.dependee_text = d.text;
       IncompatId id = add_incompat(std::move(incompat));
       auto& list = m_packages[p].dependencies;
-      if (existing < list.size())
+      if (existing < list.size()) {
         list[existing].incompat = id;
-      else
+      } else {
+        existing = list.size();
         list.push_back(DependencyEntry{q, id});
+      }
+      known.push_back(KnownDependency{q, static_cast<std::uint32_t>(existing)});
     }
-    m_packages[p].known[index] = std::move(dependees);
+    m_packages[p].known[index] = std::move(known);
     m_packages[p].has_known[index] = 1;
     return {};
   }
@@ -835,7 +913,8 @@ class Solver {
   std::vector<std::string> dependency_names(const Package& pkg) const {
     std::vector<std::string> names;
     if (pkg.decided_index < pkg.known.size())
-      for (PackageId q : pkg.known[pkg.decided_index]) names.push_back(m_packages[q].name);
+      for (const KnownDependency& k : pkg.known[pkg.decided_index])
+        names.push_back(m_packages[k.dependee].name);
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     return names;
@@ -1177,10 +1256,23 @@ class Solver {
   Source<S, V>& m_source;
   V m_root_version;
   std::unordered_map<std::string, PackageId> m_ids;
-  std::deque<Package> m_packages;  // a deque: interning never moves packages
+  // Packages by id. Each lives in its own allocation, so interning never moves
+  // one (add_dependencies holds references into a package while interning).
+  class PackageTable {
+   public:
+    Package& operator[](std::size_t i) { return *m_items[i]; }
+    const Package& operator[](std::size_t i) const { return *m_items[i]; }
+    std::size_t size() const { return m_items.size(); }
+    Package& add() { return *m_items.emplace_back(std::make_unique<Package>()); }
+
+   private:
+    std::vector<std::unique_ptr<Package>> m_items;
+  };
+  PackageTable m_packages;
   std::vector<Incompat> m_incompats;
   std::vector<Assignment> m_trail;
   std::vector<char> m_in_changed;
+  std::vector<PackageId> m_changed;  // propagate()'s work list, kept for its capacity
   // Per package: its latest assignment in m_trail (kNone: none), kept beside
   // the packages because propagation reads it for every term it looks at.
   std::vector<std::uint32_t> m_last;

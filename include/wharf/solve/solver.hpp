@@ -33,6 +33,7 @@
 //   solver asks for their candidates.
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <set>
 #include <string>
@@ -108,8 +109,18 @@ struct Solution {
 
 using Outcome = std::variant<Solution, Unsolvable>;
 
+// How much work a solve took (for benchmarks and profiling).
+struct SolveStats {
+  std::size_t decisions = 0;          // versions chosen, counting those undone by backjumps
+  std::size_t conflicts = 0;          // conflict resolutions
+  std::size_t incompatibilities = 0;  // facts known at the end, learned ones included
+  std::size_t packages = 0;           // packages seen, the root included
+};
+
 // Deterministic: the same provider answers and options give the same outcome.
-// A provider error aborts with that error.
-Result<Outcome> solve(Provider& provider, const Root& root, const Options& options = {});
+// A provider error aborts with that error. `stats`, when given, receives the
+// work counts (also when the solve fails with an error).
+Result<Outcome> solve(Provider& provider, const Root& root, const Options& options = {},
+                      SolveStats* stats = nullptr);
 
 }  // namespace wharf::solve

@@ -48,6 +48,11 @@ class VersionSet {
   VersionSet difference(const VersionSet& other) const;  // this ∩ ¬other
   bool is_subset_of(const VersionSet& other) const;
   bool is_disjoint_from(const VersionSet& other) const;
+  // Both questions in one sweep (the solver asks them together): Empty when
+  // this set is empty, else Subset (this ⊆ other), Disjoint (nothing in
+  // common) or Overlapping (neither).
+  enum class Relation : std::uint8_t { Empty, Subset, Disjoint, Overlapping };
+  Relation relation_to(const VersionSet& other) const;
 
   std::optional<Version> as_single() const;  // when the set is exactly one version
   // "*", "1.2.0" (single), ">=1.2.0, <2.0.0", "<1 || >=2", "<none>" (empty).

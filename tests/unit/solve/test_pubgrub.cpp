@@ -186,6 +186,11 @@ TEST_CASE("IntervalSet algebra", "[solve]") {
     }
     CHECK(x.is_subset_of(y) == subset);
     CHECK(x.is_disjoint_from(y) == disjoint);
+    using R = S::Relation;
+    CHECK(x.relation_to(y) == (x.is_empty() ? R::Empty
+                               : subset     ? R::Subset
+                               : disjoint   ? R::Disjoint
+                                            : R::Overlapping));
     CHECK(parse_set(x.to_string()) == x);
   }
 }
@@ -257,6 +262,97 @@ TEST_CASE("a long chain of conflicts backjumps instead of trying every combinati
   // Identical neighbours share one incompatibility, so the conflict is traced
   // back to the root in one pass after the first descent.
   CHECK(solver.stats().decisions <= chain + 1);
+}
+
+// A layered universe with planted traps, like bench/solve/gen_universe.py's
+// shallow `bt` universes: packages on 4 levels, each required in every
+// version by a parent one level up; a pinner caps a shared hub below its
+// newest versions while traps higher up need the hub's newest versions in
+// their own newest versions. A newest-first solver meets the pinner late and
+// backjumps far (re-deciding most packages), which is the path the decision
+// queue's rebuild after long backjumps takes. With `broken`, a package the
+// root requires needs hub versions its (required) pinner rules out, so there
+// is no solution.
+IntUniverse trap_universe(std::mt19937& rng, int packages, bool broken) {
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const int levels = 4, versions = 6;
+  IntUniverse u;
+  auto name = [](int i) { return "p" + std::to_string(i); };
+  auto level = [&](int i) { return i * levels / packages; };
+  std::vector<std::vector<int>> by_level(levels);
+  for (int i = 0; i < packages; ++i) by_level[level(i)].push_back(i);
+  std::map<int, std::vector<int>> forced;
+  for (int l = 1; l < levels; ++l)
+    for (int i : by_level[l])
+      forced[by_level[l - 1][pick(0, static_cast<int>(by_level[l - 1].size()) - 1)]].push_back(i);
+  // Hubs on the last level, pinners one level up, traps on the first two.
+  std::map<int, int> pinner_of, trap_of, cap;
+  std::set<int> used;
+  for (int h = 0; h < std::max(1, packages / 20); ++h) {
+    int hub = by_level[3][pick(0, static_cast<int>(by_level[3].size()) - 1)];
+    int pinner = by_level[2][pick(0, static_cast<int>(by_level[2].size()) - 1)];
+    if (used.contains(hub) || used.contains(pinner)) continue;
+    used.insert({hub, pinner});
+    cap[hub] = pick(1, versions - 2);
+    pinner_of[pinner] = hub;
+    forced[pinner].push_back(hub);
+    for (int t = 0; t < 3; ++t) {
+      int trap = pick(0, static_cast<int>(by_level[0].size() + by_level[1].size()) - 1);
+      if (!used.insert(trap).second) continue;
+      trap_of[trap] = hub;
+    }
+  }
+  int breaker = by_level[0][0];  // broken: needs the first hub's newest versions
+  while (trap_of.contains(breaker)) ++breaker;
+  for (int i = 0; i < packages; ++i) {
+    auto& vs = u.packages[name(i)];
+    for (int v = 0; v < versions; ++v) {
+      std::vector<IntDep> deps;
+      for (int child : forced[i]) {
+        if (cap.contains(child)) continue;  // hubs: only pinners and traps constrain them
+        // Within the planted versions: the newest, or one below for a trap.
+        int highest = trap_of.contains(child) ? versions - 3 : versions - 1;
+        deps.push_back({name(child),
+                        pick(0, 1) ? IntervalSet::any() : IntervalSet::at_least(pick(0, highest))});
+      }
+      if (auto it = pinner_of.find(i); it != pinner_of.end())
+        deps.push_back({name(it->second), IntervalSet::less_than(cap[it->second])});
+      if (auto it = trap_of.find(i); it != trap_of.end() && v >= versions - 2)
+        deps.push_back({name(it->second), IntervalSet::at_least(cap[it->second])});
+      if (broken && i == breaker)
+        deps.push_back({name(cap.begin()->first), IntervalSet::at_least(cap.begin()->second)});
+      vs[v] = std::move(deps);
+    }
+  }
+  for (int i : by_level[0]) u.root_deps.push_back({name(i), IntervalSet::any()});
+  return u;
+}
+
+TEST_CASE("layered universes with traps: long backjumps find the solution or explain", "[solve]") {
+  std::size_t re_decided = 0;
+  for (std::uint32_t seed = 1; seed <= 40; ++seed) {
+    for (bool broken : {false, true}) {
+      std::mt19937 rng(seed);
+      IntUniverse u = trap_universe(rng, 80 + static_cast<int>(seed % 5) * 10, broken);
+      INFO("seed " << seed << (broken ? " (broken)" : ""));
+      for (auto neighbours : {IntSource::Neighbours::Scan, IntSource::Neighbours::Skip}) {
+        IntSource source(u, pubgrub::Order::HighestFirst, neighbours);
+        pubgrub::Solver<IntervalSet, std::uint64_t> solver(source, u.root, 0);
+        auto r = solver.solve();
+        REQUIRE(r.has_value());
+        if (solver.stats().decisions > u.packages.size() + 32) ++re_decided;
+        if (auto* s = std::get_if<pubgrub::Solution<std::uint64_t>>(&*r)) {
+          CHECK_FALSE(broken);
+          check_solution(u, *s);
+        } else {
+          CHECK(broken);
+          check_explanation(u, std::get<Unsolvable>(*r));
+        }
+      }
+    }
+  }
+  // The traps must make the solver walk back over many decisions.
+  CHECK(re_decided > 40);
 }
 
 TEST_CASE("self-dependencies and dependencies on empty sets", "[solve]") {

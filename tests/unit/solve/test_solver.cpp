@@ -68,6 +68,15 @@ TEST_CASE("solver.md: performing conflict resolution", "[solve]") {
   p.add("foo", "2.0.0", {{"bar", "^1.0.0"}}).add("foo", "1.0.0");
   p.add("bar", "1.0.0", {{"foo", "^1.0.0"}});
   CHECK(solved(p, p.root("root", {{"foo", ">=1.0.0"}})) == "foo 1.0.0");
+  // The work counts: the root and foo 2.0.0 are decided; bar 1.0.0 is not
+  // (it needs foo ^1), which leads to the one conflict; foo 1.0.0 is decided
+  // after the backjump.
+  SolveStats stats;
+  REQUIRE(wharf::solve::solve(p, p.root("root", {{"foo", ">=1.0.0"}}), {}, &stats).has_value());
+  CHECK(stats.conflicts == 1);
+  CHECK(stats.decisions == 3);
+  CHECK(stats.packages == 3);
+  CHECK(stats.incompatibilities >= 4);
 }
 
 TEST_CASE("solver.md: conflict resolution with a partial satisfier", "[solve]") {

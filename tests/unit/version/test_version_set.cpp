@@ -2,6 +2,7 @@
 #include <functional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "wharf/version/constraint.hpp"
@@ -339,6 +340,17 @@ TEST_CASE("VersionSet randomized properties agree with a brute-force model", "[v
     // Predicates agree with the model (the sample has a witness for every gap).
     REQUIRE(a.set.is_subset_of(b.set) == subset);
     REQUIRE(a.set.is_disjoint_from(b.set) == disjoint);
+    // relation_to answers both at once.
+    for (const auto& [x, y, sub, dis] :
+         {std::tuple{&a.set, &b.set, subset, disjoint},
+          std::tuple{&a.set, &not_a, a.set.is_empty(), true},
+          std::tuple{&both, &a.set, true, both.is_empty()},
+          std::tuple{&a.set, &either, true, a.set.is_empty()},
+          std::tuple{&a_minus_b, &b.set, a_minus_b.is_empty(), true}}) {
+      using R = VersionSet::Relation;
+      R expected = x->is_empty() ? R::Empty : sub ? R::Subset : dis ? R::Disjoint : R::Overlapping;
+      REQUIRE(x->relation_to(*y) == expected);
+    }
 
     // Algebraic identities, as structural equality of the canonical form.
     REQUIRE(not_a.complement() == a.set);
