@@ -19,6 +19,10 @@ Tools:
            generated file registry; reading the index files is included,
            through a warm cache of parsed index files (one untimed run
            first), as `wharf lock` reads them on a second lock.
+  wharf-lock  the real binary (BUILD/src/cli/wharf, or --wharf): `wharf -q
+           lock --update` on the same project, after one untimed run with the
+           same WHARF_CACHE_DIR; the whole process as a user runs it, writing
+           wharf.lock included.
   libsolv  `testsolv -r case.t` (Debian: apt-get install libsolv-tools).
   cargo    `cargo generate-lockfile --offline` in a root crate whose
            .cargo/config.toml replaces crates-io by a local-registry; a fresh
@@ -36,6 +40,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -49,7 +54,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_universe  # noqa: E402
 
-ALL_TOOLS = ["wharf", "libsolv", "cargo", "pip"]
+ALL_TOOLS = ("wharf", "wharf-lock", "libsolv", "cargo", "pip")
 REFERENCE = ("reference", 360, "shallow", True)  # the solver issue's case
 
 
@@ -167,6 +172,34 @@ def run_wharf(driver: Path, uni_dir: Path, timeout: float) -> Answer:
     return Answer("unsolvable", ms, message=out.get("explanation", "")[:300], extra=extra)
 
 
+LOCK_VERSION = re.compile(r'^  - name: (\S+)\n    version: "([^"]+)"', re.M)
+
+
+def run_wharf_lock(wharf: Path, uni_dir: Path, timeout: float) -> Answer:
+    """The real binary: `wharf lock --update` on the same file registry, with
+    a warm cache (one untimed run first), as a user would run it."""
+    project = uni_dir / "wharf"
+    env = dict(os.environ, WHARF_CACHE_DIR=str(uni_dir / "wharf-lock-cache"), NO_COLOR="1")
+    # Index files younger than a second are not remembered by identity
+    # (index_cache.hpp); wait until they are older so that the cache is warm.
+    newest = max(f.stat().st_mtime for f in (project / "registry" / "index").iterdir())
+    time.sleep(max(0.0, newest + 1.1 - time.time()))
+    cmd = [str(wharf), "-q", "lock", "--update"]
+    warm, _ = timed(cmd, timeout, cwd=project, env=env)
+    if warm is None:
+        return Answer("timeout", timeout * 1000, message=f"no answer within {timeout:.0f} s")
+    proc, ms = timed(cmd, timeout, cwd=project, env=env)
+    if proc is None:
+        return Answer("timeout", ms, message=f"no answer within {timeout:.0f} s")
+    if proc.returncode == 1 and "no set of versions" in proc.stderr:
+        return Answer("unsolvable", ms, message=last_line(proc.stderr))
+    if proc.returncode != 0:
+        return Answer("error", ms, message=last_line(proc.stderr))
+    versions = {name: version
+                for name, version in LOCK_VERSION.findall((project / "wharf.lock").read_text())}
+    return Answer("solved", ms, versions)
+
+
 def run_libsolv(uni_dir: Path, timeout: float) -> Answer:
     proc, ms = timed(["testsolv", "-r", "case.t"], timeout, cwd=uni_dir / "libsolv")
     if proc is None:
@@ -241,8 +274,12 @@ def run_pip(uni_dir: Path, timeout: float) -> Answer:
     return Answer("solved", ms, versions)
 
 
-def tool_available(tool: str, driver: Path | None) -> str | None:
+def tool_available(tool: str, driver: Path | None, wharf: Path | None = None) -> str | None:
     """None when the tool can run, else why not."""
+    if tool == "wharf-lock":
+        if wharf is None or not wharf.exists():
+            return "the wharf binary was not found; give --build or --wharf"
+        return None
     if tool == "wharf":
         if driver is None or not driver.exists():
             return ("bench_solve_registry not found; build it: cmake --build BUILD "
@@ -340,6 +377,8 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--build", type=Path, help="wharf build folder (finds bench/bench_solve_registry)")
     p.add_argument("--wharf-driver", type=Path, help="path of bench_solve_registry")
+    p.add_argument("--wharf", type=Path,
+                   help="the wharf binary for the wharf-lock tool (default: BUILD/src/cli/wharf)")
     p.add_argument("--sizes", default="100,1000,10000", help="package counts, comma-separated")
     p.add_argument("--shapes", default="shallow,deep")
     p.add_argument("--flavors", default="easy,bt", help="easy (no backtracking) and/or bt")
@@ -364,13 +403,18 @@ def main(argv: list[str]) -> int:
         driver = args.build / "bench" / "bench_solve_registry"
     if driver is not None:
         driver = driver.resolve()
+    wharf_bin = args.wharf
+    if wharf_bin is None and args.build is not None:
+        wharf_bin = args.build / "src" / "cli" / "wharf"
+    if wharf_bin is not None:
+        wharf_bin = wharf_bin.resolve()
     tools = [t for t in args.tools.split(",") if t]
     for t in tools:
         if t not in ALL_TOOLS:
             p.error(f"unknown tool {t!r}; choose from {', '.join(ALL_TOOLS)}")
     available = []
     for t in tools:
-        why = tool_available(t, driver)
+        why = tool_available(t, driver, wharf_bin)
         if why:
             print(f"skipping {t}: {why}", file=sys.stderr)
         else:
@@ -412,7 +456,9 @@ def main(argv: list[str]) -> int:
             run_here = [t for t in available
                         if not (t == "pip" and args.pip_max and size > args.pip_max)]
             for t in run_here:
-                gen_universe.EXPORTERS[t](uni, uni_dir / t)
+                target = "wharf" if t == "wharf-lock" else t
+                if not (uni_dir / target).exists():
+                    gen_universe.EXPORTERS[target](uni, uni_dir / target)
             n_versions = sum(len(v) for v in uni.packages.values())
             print(f"{label}: {size} packages, {n_versions} versions", file=sys.stderr, flush=True)
             answers: dict[str, Answer] = {}
@@ -422,6 +468,8 @@ def main(argv: list[str]) -> int:
                     continue
                 if t == "wharf":
                     a = run_wharf(driver, uni_dir, args.timeout)
+                elif t == "wharf-lock":
+                    a = run_wharf_lock(wharf_bin, uni_dir, args.timeout)
                 elif t == "libsolv":
                     a = run_libsolv(uni_dir, args.timeout)
                 elif t == "cargo":
