@@ -339,3 +339,20 @@ TEST_CASE("index cache metadata from before freshness, or damaged, is only a rev
     CHECK(index_requests(server) == 0);
   }
 }
+
+TEST_CASE("add reads an HTTP registry once: its lock step finds the index fresh",
+          "[integration][http][freshness]") {
+  Sandbox box;
+  make_registry(box);
+  TestHttpServer server(box.path("registry"));
+  cache_for(server, {"Cache-Control: max-age=600"});
+  box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " +
+                                      server.url("/") + "\ndependencies: {}\n");
+  auto added = run(box, {"add", "hello"});
+  require_exit(added, 0);
+  CHECK(box.read("project/wharf.yaml").find("^1.2.0") != std::string::npos);
+  CHECK(box.read("project/wharf.lock").find("libgreet") != std::string::npos);
+  // Looked up by add for the newest version, then read fresh by the lock.
+  CHECK(server.request_count("/index/hello.yaml") == 1);
+  CHECK(server.request_count("/index/libgreet.yaml") == 1);
+}
