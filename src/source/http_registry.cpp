@@ -179,14 +179,18 @@ struct CachedFile {
   }
 
   // After a 304: the body stays, its metadata gets the new validators and
-  // freshness. Skipped when nothing a later run reads would change (no
-  // freshness before or after), so a server without caching headers costs
-  // no writes.
+  // freshness. The write is skipped when the stored metadata says the same
+  // but for a fresh window that ends no later and at most a tenth of the
+  // lifetime sooner (a --refresh of files still fresh, or a server without
+  // caching headers): it stays a safe, slightly early expiry, and a batch of
+  // 304s costs no writes.
   Result<void> refresh_meta(const Meta& old_meta, const Meta& new_meta) const {
-    if (old_meta.fresh_for == 0 && new_meta.fresh_for == 0 && old_meta.etag == new_meta.etag &&
-        old_meta.last_modified == new_meta.last_modified &&
-        old_meta.cache_control == new_meta.cache_control && old_meta.expires == new_meta.expires)
-      return {};
+    bool same =
+        old_meta.etag == new_meta.etag && old_meta.last_modified == new_meta.last_modified &&
+        old_meta.cache_control == new_meta.cache_control && old_meta.expires == new_meta.expires;
+    auto end_of = [](const Meta& m) { return m.fresh_for > 0 ? m.received + m.fresh_for : 0; };
+    std::int64_t old_end = end_of(old_meta), new_end = end_of(new_meta);
+    if (same && old_end <= new_end && (new_end - old_end) * 10 <= new_meta.fresh_for) return {};
     return replace_file(meta, serialize_meta(new_meta));
   }
 };

@@ -246,6 +246,14 @@ TEST_CASE("--refresh revalidates fresh index files, and a publish shows only the
   CHECK(seen.err.find("0 fresh, 1 revalidated, 1 downloaded") != std::string::npos);
   CHECK(box.read("project/wharf.lock").find("2.2.0") != std::string::npos);
   CHECK(box.read("project/.wharf/envs/default/lib/greet.txt") == "greetings v2.2\n");
+
+  // The server stops allowing caching: the 304s of a refresh say so, and
+  // from then on every lock revalidates.
+  cache_for(server, {"Cache-Control: no-cache"});
+  require_exit(run(box, {"lock", "--update", "--refresh"}), 0);
+  server.reset();
+  require_exit(run(box, {"lock", "--update"}), 0);
+  require_each_revalidated(server);
 }
 
 TEST_CASE("outdated revalidates fresh index files; what it fetched, lock then uses",
@@ -355,4 +363,27 @@ TEST_CASE("add reads an HTTP registry once: its lock step finds the index fresh"
   // Looked up by add for the newest version, then read fresh by the lock.
   CHECK(server.request_count("/index/hello.yaml") == 1);
   CHECK(server.request_count("/index/libgreet.yaml") == 1);
+}
+
+TEST_CASE("a 304 with the same headers but a fresh age makes a stale entry fresh",
+          "[integration][http][freshness]") {
+  Sandbox box;
+  make_registry(box);
+  TestHttpServer server(box.path("registry"));
+  // Arrives already as old as its lifetime: stale at once.
+  cache_for(server, {"Cache-Control: max-age=600", "Age: 600"});
+  write_project(box, server);
+  require_exit(run(box, {"lock"}), 0);
+  server.reset();
+  require_exit(run(box, {"lock", "--update"}), 0);
+  require_each_revalidated(server);
+
+  // The same Cache-Control, now from a first-hand copy: the 304 renews the entry.
+  cache_for(server, {"Cache-Control: max-age=600"});
+  server.reset();
+  require_exit(run(box, {"lock", "--update"}), 0);
+  require_each_revalidated(server);
+  server.reset();
+  require_exit(run(box, {"lock", "--update"}), 0);
+  CHECK(index_requests(server) == 0);
 }
