@@ -36,9 +36,10 @@
 //                                  "no such package" from "never fetched")
 //
 // A stale cached body is sent back as If-None-Match / If-Modified-Since; a 304
-// reuses it and rewrites its metadata with the new freshness. Bodies and metadata are written
-// atomically and the metadata names the body's sha256, so a torn pair (another process, a crash)
-// only costs an unconditional request. Offline, only this cache is read.
+// reuses it and rewrites its metadata with the new freshness. Bodies and
+// metadata are written atomically and the metadata names the body's sha256,
+// so a torn pair (another process, a crash) only costs an unconditional
+// request, never a wrong body. Offline, only this cache is read, fresh or not.
 #include "http_registry.hpp"
 
 #include <charconv>
