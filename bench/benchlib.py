@@ -5,12 +5,14 @@
 - pack_registry(): writes them as source trees, packs them with `wharf pack`
   and indexes them with `wharf registry index`;
 - serve(): a threaded keep-alive HTTP/1.1 static server on 127.0.0.1 in its
-  own process (so its GIL is not the benchmark's), stopped on exit;
+  own process (so its GIL is not the benchmark's), stopped on exit; with
+  index_max_age it sends `Cache-Control: max-age=N` for index files (wharf's
+  *.yaml, pip's simple pages), as PyPI does for its simple pages;
 - clean_env(): the environment of the processes a benchmark times: no proxy,
   no colour, a given wharf cache;
 - remove_tree(): removes a folder even where wharf made its files read-only.
 
-Run as `python3 bench/benchlib.py --serve DIR` it is the server process.
+Run as `python3 bench/benchlib.py --serve DIR [MAX_AGE]` it is the server process.
 """
 from __future__ import annotations
 
@@ -27,6 +29,14 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 class _Handler(SimpleHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    index_max_age = None  # seconds, or None: no Cache-Control
+
+    def end_headers(self):
+        # Also on 304s, which must carry the Cache-Control a 200 would.
+        path = self.path.split("?", 1)[0]
+        if self.index_max_age is not None and (path.endswith(".yaml") or "/simple/" in path):
+            self.send_header("Cache-Control", f"max-age={self.index_max_age}")
+        super().end_headers()
 
     def log_message(self, format, *args):  # noqa: A002
         pass
@@ -109,9 +119,10 @@ def remove_tree(path: str) -> None:
 class Served:
     """A static HTTP server for DIR on 127.0.0.1, in a child process."""
 
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, index_max_age: int | None = None):
+        extra = [] if index_max_age is None else [str(index_max_age)]
         self.process = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--serve", directory],
+            [sys.executable, os.path.abspath(__file__), "--serve", directory, *extra],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.port = int(self.process.stdout.readline())
         self.base = f"http://127.0.0.1:{self.port}"
@@ -132,7 +143,8 @@ class Served:
         self.close()
 
 
-def _serve(directory: str) -> None:
+def _serve(directory: str, index_max_age: int | None) -> None:
+    _Handler.index_max_age = index_max_age
     server = _Server(("127.0.0.1", 0), partial(_Handler, directory=directory))
     print(server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -140,7 +152,7 @@ def _serve(directory: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--serve":
-        _serve(sys.argv[2])
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--serve":
+        _serve(sys.argv[2], int(sys.argv[3]) if len(sys.argv) == 4 else None)
     else:
-        sys.exit("usage: benchlib.py --serve DIR (the benchmarks start it themselves)")
+        sys.exit("usage: benchlib.py --serve DIR [MAX_AGE] (the benchmarks start it themselves)")

@@ -3,14 +3,18 @@
 
 Usage: python3 bench/cycle/cycle.py --wharf build/src/cli/wharf
            [--packages 200] [--lock-packages 100] [--runs 5] [--fast-runs 20]
-           [--min-kb 50] [--max-kb 200] [--no-pip] [--timeout 300] [--keep]
+           [--min-kb 50] [--max-kb 200] [--no-pip] [--no-cache-control]
+           [--timeout 300] [--keep]
 
 Generates P packages (bench/benchlib.py: pkg000.., one 50-200 KB payload file
 each, each from the 11th on depending on two earlier ones), packs them into a
 wharf registry, and exports the same packages (same names, versions,
 dependencies and payload bytes) as py3-none-any wheels in a PEP 503 simple
 index (bench/solve/gen_universe.py's exporter). One threaded HTTP/1.1 server
-on 127.0.0.1 serves both. Then, interleaved over --runs runs (medians; the
+on 127.0.0.1 serves both, sending `Cache-Control: max-age=600` with the index
+files (wharf's registry.yaml and index/*.yaml, pip's simple pages) as PyPI does
+for its simple pages; --no-cache-control leaves it out, so every warm lock
+revalidates each index file (a 304 each). Then, interleaved over --runs runs (medians; the
 fast steps --fast-runs times per run):
 
   step                        wharf                          pip + venv
@@ -21,9 +25,13 @@ fast steps --fast-runs times per run):
   4 no-op                     sync again                     pip install -r reqs again in that venv
   5 warm lock (L packages)    lock --update on an L-package  pip install --dry-run --ignore-installed
                               project, index cache warm      --report, warm cache
+                              (and fresh, unless
+                              --no-cache-control)
   5b same, constraint edited  lock after a constraint edit   -
      (where 5's time goes:    lock --update --offline: no revalidation of the
-                              index cache; lock with a fresh lock: no solve)
+                              index cache; lock with a fresh lock: no solve;
+                              lock --update --refresh: every index file
+                              revalidated, fresh or not)
   6 run -- true               run -- true, synced env        - (beside `wharf --version`)
 
 and prints a table (wharf median wall ms and CPU ms, pip median wall ms,
@@ -54,6 +62,7 @@ import benchlib  # noqa: E402
 import gen_universe  # noqa: E402
 
 LOCK_TARGET_MS = 10.0
+INDEX_MAX_AGE = 600  # seconds, PyPI's for simple pages
 RUN_TARGET_RATIO = 3.0
 
 
@@ -135,6 +144,8 @@ def main():
     ap.add_argument("--min-kb", type=int, default=50)
     ap.add_argument("--max-kb", type=int, default=200)
     ap.add_argument("--no-pip", action="store_true", help="time wharf only")
+    ap.add_argument("--no-cache-control", action="store_true",
+                    help="serve index files without Cache-Control (every warm lock revalidates)")
     ap.add_argument("--timeout", type=float, default=300, help="seconds per process")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args()
@@ -158,7 +169,8 @@ def main():
         art_bytes = sum(f.stat().st_size for f in Path(registry, "artifacts").iterdir())
         if not args.no_pip:
             export_wheels(specs, work / "www" / "pip")
-        server = benchlib.Served(str(work / "www"))
+        server = benchlib.Served(str(work / "www"),
+                                 None if args.no_cache_control else INDEX_MAX_AGE)
         base = server.base
         index_url = f"{base}/pip/simple"
 
@@ -243,6 +255,9 @@ def main():
                 t.time("lock-offline", ([wharf, "-q", "--offline", "lock", "--update"],
                                         project100, env))
                 t.time("lock-fresh", ([wharf, "-q", "lock"], project100, env))
+                # And with every index file revalidated however fresh (a 304 each).
+                t.time("lock-refresh", ([wharf, "-q", "lock", "--update", "--refresh"],
+                                        project100, env))
 
             if args.no_pip:
                 continue
@@ -272,7 +287,9 @@ def main():
             benchlib.remove_tree(str(work))
 
     print(f"{args.packages} packages ({art_bytes / 1e6:.1f} MB of wharf artifacts), "
-          f"{args.runs} interleaved runs, fast steps {args.fast_runs}x per run; medians")
+          f"{args.runs} interleaved runs, fast steps {args.fast_runs}x per run; medians; "
+          + ("index files without Cache-Control" if args.no_cache_control
+             else f"index files with Cache-Control: max-age={INDEX_MAX_AGE}"))
     print(f"load before: {load_before}")
     print(f"load after:  {load_after}")
     rows = [
@@ -284,6 +301,7 @@ def main():
          "pip install --dry-run --report"),
         (f"5b lock after edit ({args.lock_packages} pkgs)", "lock-edit", None),
         ("  5 with --offline (no revalidation)", "lock-offline", None),
+        ("  5 with --refresh (all revalidated)", "lock-refresh", None),
         ("  lock, lock fresh (no solve)", "lock-fresh", None),
         ("6 run -- true", "run", None),
         ("  wharf --version", "version", None),

@@ -13,6 +13,8 @@ void add_lock_flags(CLI::App* cmd, LockFlags& flags) {
          "--update", flags.update,
          "Move NAME to its newest allowed version (and what it must); all packages when no NAME")
       ->expected(0, -1);
+  cmd->add_flag("--refresh", flags.refresh,
+                "Revalidate every index file read, even those the server says are still fresh");
 }
 
 ops::LockOptions to_lock_options(const LockFlags& flags) {
@@ -24,6 +26,7 @@ ops::LockOptions to_lock_options(const LockFlags& flags) {
   for (const auto& name : flags.update)
     if (!name.empty()) options.update.insert(name);
   options.update_all = flags.update_given && options.update.empty();
+  options.refresh = flags.refresh;
   return options;
 }
 

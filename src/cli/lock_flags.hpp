@@ -10,6 +10,7 @@ struct LockFlags {
   std::string prerelease = "if-named";
   std::vector<std::string> update;
   bool update_given = false;
+  bool refresh = false;
 };
 
 void add_lock_flags(CLI::App* cmd, LockFlags& flags);

@@ -151,6 +151,7 @@ struct Transfer {
   long status = 0;
   std::string reason;
   std::string etag, last_modified, content_encoding;
+  std::string cache_control, expires, date, age;  // Response's caching headers
   std::optional<std::uint64_t> content_range_start;
   std::optional<long> retry_after;
   bool body_started = false;
@@ -188,6 +189,21 @@ struct Transfer {
     return error;
   }
 
+  void clear_caching_headers() {
+    cache_control.clear();
+    expires.clear();
+    date.clear();
+    age.clear();
+  }
+
+  // Hands the caching headers of this attempt to `response`.
+  void copy_caching_headers(Response& response) const {
+    response.cache_control = cache_control;
+    response.expires = expires;
+    response.date = date;
+    response.age = age;
+  }
+
   void reset_body() {
     hasher = Sha256();
     bytes = 0;
@@ -201,6 +217,7 @@ struct Transfer {
     etag.clear();
     last_modified.clear();
     content_encoding.clear();
+    clear_caching_headers();
     content_range_start.reset();
     retry_after.reset();
     body_started = false;
@@ -258,6 +275,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     t.etag.clear();
     t.last_modified.clear();
     t.content_encoding.clear();
+    t.clear_caching_headers();
     t.content_range_start.reset();
     t.retry_after.reset();
     auto first_space = line.find(' ');
@@ -279,6 +297,15 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
     t.etag = value;
   } else if (equal_ignore_case(name, "Last-Modified")) {
     t.last_modified = value;
+  } else if (equal_ignore_case(name, "Cache-Control")) {
+    if (!t.cache_control.empty() && !value.empty()) t.cache_control += ", ";
+    t.cache_control += value;
+  } else if (equal_ignore_case(name, "Expires")) {
+    t.expires = value;
+  } else if (equal_ignore_case(name, "Date")) {
+    t.date = value;
+  } else if (equal_ignore_case(name, "Age")) {
+    t.age = value;
   } else if (equal_ignore_case(name, "Content-Encoding")) {
     if (!equal_ignore_case(value, "identity")) t.content_encoding = value;
   } else if (equal_ignore_case(name, "Retry-After")) {
@@ -584,6 +611,7 @@ Outcome Client::Impl::finish_attempt(Transfer& t, CURLcode code, Result<Response
     response.status = 304;
     response.etag = t.etag.empty() ? r.if_none_match : t.etag;
     response.last_modified = t.last_modified.empty() ? r.if_modified_since : t.last_modified;
+    t.copy_caching_headers(response);
     response.attempts = t.attempts;
     response.retry_wait = t.waited;
     result = response;
@@ -652,6 +680,7 @@ Outcome Client::Impl::finish_attempt(Transfer& t, CURLcode code, Result<Response
   response.bytes = t.bytes;
   response.etag = t.etag;
   response.last_modified = t.last_modified;
+  t.copy_caching_headers(response);
   response.attempts = t.attempts;
   response.retry_wait = t.waited;
   result = std::move(response);

@@ -186,7 +186,8 @@ Result<EditResult> add(const Context& context, const AddOptions& options) {
     }
   }
 
-  RegistrySet registries(manifest.root, manifest.registries);
+  // The newest version (for the default caret) honours index freshness, as lock does.
+  RegistrySet registries(manifest.root, manifest.registries, registry_options(context));
   std::vector<AddRequest> requests = options.packages;
   if (git && requests.empty()) requests.push_back({});
   EditResult result;

@@ -363,10 +363,16 @@ Result<OutdatedReport> outdated(const Context& context, const InspectOptions& op
                               "); comparing the versions it holds");
   auto platform = WHARF_TRY(choose_platform(lock, options.platform));
 
-  RegistrySet registries(manifest.root, manifest.registries);
+  // "What is newest" must be current: every index file read is revalidated,
+  // however fresh the cache says it is (what arrives refreshes the cache, so
+  // a `lock --update` right after sees the same versions).
+  auto network = registry_options(context);
+  network.refresh = true;
+  RegistrySet registries(manifest.root, manifest.registries, network);
   LockOptions update;
   update.update_all = true;
   auto newest = resolve_lockfile(manifest, registries, &lock, update);
+  report_index_stats(*context.reporter, registries);
   if (!newest)
     return std::unexpected(
         with_context(newest.error(), "finding the newest versions wharf.yaml allows"));

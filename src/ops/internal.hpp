@@ -36,6 +36,12 @@ class RegistrySet {
   // For lockfile entries: the registry with this URL (opened even when the
   // manifest no longer declares it, so --frozen needs only the lock).
   Result<source::Registry*> by_url(const std::string& url);
+  // The registries opened so far, in URL order.
+  std::vector<const source::Registry*> opened() const {
+    std::vector<const source::Registry*> out;
+    for (const auto& [url, registry] : m_open) out.push_back(registry.get());
+    return out;
+  }
 
  private:
   std::filesystem::path m_root;
@@ -46,6 +52,10 @@ class RegistrySet {
 
 // What registries opened for this operation may use: the cache, --offline, -j.
 source::RegistryOptions registry_options(const Context& context);
+
+// With -v: per registry that fetched index files, how many were fresh in the
+// cache, revalidated, downloaded (and not found).
+void report_index_stats(Reporter& reporter, const RegistrySet& registries);
 
 // Solves the manifest for every locked platform and every environment and
 // returns the new lockfile. `previous` supplies locked preferences.

@@ -35,6 +35,19 @@ source::RegistryOptions registry_options(const Context& context) {
   return source::RegistryOptions{context.cache_dir, context.offline, context.jobs};
 }
 
+void report_index_stats(Reporter& reporter, const RegistrySet& registries) {
+  for (const auto* registry : registries.opened()) {
+    auto stats = registry->index_stats();
+    if (stats.total() == 0) continue;
+    std::string line = "Index files of registry `" + registry->name() +
+                       "`: " + std::to_string(stats.fresh) + " fresh, " +
+                       std::to_string(stats.revalidated) + " revalidated, " +
+                       std::to_string(stats.downloaded) + " downloaded";
+    if (stats.not_found > 0) line += ", " + std::to_string(stats.not_found) + " not found";
+    reporter.detail(line);
+  }
+}
+
 namespace {
 
 std::string lock_path_of(const fs::path& project) {
@@ -81,9 +94,12 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   }
 
   auto start = Clock::now();
-  RegistrySet registries(manifest.root, manifest.registries, registry_options(context));
+  auto network = registry_options(context);
+  network.refresh = options.refresh;
+  RegistrySet registries(manifest.root, manifest.registries, network);
   auto lock =
       WHARF_TRY(resolve_lockfile(manifest, registries, existing ? &*existing : nullptr, options));
+  report_index_stats(reporter, registries);
   std::string bytes = lockfile::serialize(lock);
   bool changed = !existing || lockfile::serialize(*existing) != bytes;
   reporter.step("Resolved", std::to_string(lock.packages.size()) + " package" +

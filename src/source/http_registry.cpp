@@ -10,28 +10,46 @@
 // dependencies as soon as it reads them, so a cold solve costs about one round
 // trip per level of the dependency graph rather than one per package.
 //
+// A cached file the server declared fresh (net/freshness.hpp: Cache-Control
+// max-age, else Expires minus Date, less the response's age) is used with no
+// request at all until its lifetime runs out; a wave first answers every fresh
+// file it can reach from the cache (their dependencies join the same wave), so
+// the one round trip that follows carries every stale file they lead to. Files
+// without such headers (or with no-cache / no-store) are revalidated in every
+// process, as are all of them with RegistryOptions::refresh.
+//
 // The on-disk cache, one folder per registry URL:
 //
 //   <cache>/index/<sha256(base URL)[0:16]>/
 //     url                          the base URL, for people looking around
 //     registry.yaml, index/<name>.yaml          the last bodies received
-//     <file>.meta                  "wharf-index-meta 1", sha256 of the body,
-//                                  etag, last-modified
+//     <file>.meta                  "wharf-index-meta 1", then one `key value`
+//                                  line each: sha256 (of the body), etag,
+//                                  last-modified, cache-control, expires (as
+//                                  last received: a 304 may leave them out),
+//                                  received (Unix seconds) and fresh-for
+//                                  (seconds after `received` the body stays
+//                                  fresh). Unknown keys are ignored and missing
+//                                  ones are empty / 0, so a meta file written
+//                                  before freshness existed is simply stale.
 //     index/<name>.yaml.absent     the server said 404 (so --offline can tell
 //                                  "no such package" from "never fetched")
 //
-// A cached body is sent back as If-None-Match / If-Modified-Since; a 304 reuses
-// it. Bodies and metadata are written atomically and the metadata names the
-// body's sha256, so a torn pair (another process, a crash) only costs an
-// unconditional request. Offline, only this cache is read.
+// A stale cached body is sent back as If-None-Match / If-Modified-Since; a 304
+// reuses it and rewrites its metadata with the new freshness. Bodies and
+// metadata are written atomically and the metadata names the body's sha256,
+// so a torn pair (another process, a crash) only costs an unconditional
+// request, never a wrong body. Offline, only this cache is read, fresh or not.
 #include "http_registry.hpp"
 
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <set>
 
 #include "wharf/manifest/manifest.hpp"
 #include "wharf/net/client.hpp"
+#include "wharf/net/freshness.hpp"
 #include "wharf/util/fs.hpp"
 #include "wharf/util/hash.hpp"
 #include "wharf/util/strings.hpp"
@@ -51,7 +69,22 @@ bool has_scheme(std::string_view url) {
 
 struct Meta {
   std::string sha256, etag, last_modified;
+  std::string cache_control, expires;  // as last received
+  std::int64_t received = 0;           // Unix seconds
+  std::int64_t fresh_for = 0;          // seconds after `received`; 0: always revalidate
+
+  // A clock that went back before `received` makes the entry stale.
+  bool fresh_at(std::int64_t now) const {
+    return fresh_for > 0 && now >= received && now - received < fresh_for;
+  }
 };
+
+std::int64_t to_int(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) return 0;
+  return value;
+}
 
 std::optional<Meta> parse_meta(const std::string& text) {
   auto lines = split(text, '\n');
@@ -66,6 +99,10 @@ std::optional<Meta> parse_meta(const std::string& text) {
     if (key == "sha256") meta.sha256 = value;
     if (key == "etag") meta.etag = value;
     if (key == "last-modified") meta.last_modified = value;
+    if (key == "cache-control") meta.cache_control = value;
+    if (key == "expires") meta.expires = value;
+    if (key == "received") meta.received = to_int(value);
+    if (key == "fresh-for") meta.fresh_for = to_int(value);
   }
   if (!is_sha256_hex(meta.sha256)) return std::nullopt;
   return meta;
@@ -81,6 +118,36 @@ Result<void> replace_file(const fs::path& path, std::string_view content) {
 std::string one_line(std::string value) {
   std::erase_if(value, [](char c) { return c == '\n' || c == '\r'; });
   return value;
+}
+
+std::string serialize_meta(const Meta& meta) {
+  return std::string(kMetaHeader) + "\nsha256 " + meta.sha256 + "\netag " + one_line(meta.etag) +
+         "\nlast-modified " + one_line(meta.last_modified) + "\ncache-control " +
+         one_line(meta.cache_control) + "\nexpires " + one_line(meta.expires) + "\nreceived " +
+         std::to_string(meta.received) + "\nfresh-for " + std::to_string(meta.fresh_for) + "\n";
+}
+
+// The metadata of a response that arrived at `response_time` (a request sent
+// at `request_time`): a 200's own, or for a 304 the stored one updated with
+// what the 304 says (RFC 9111 4.3.4: header fields it leaves out stay).
+Meta meta_of(const net::Response& response, const Meta* previous, std::int64_t request_time,
+             std::int64_t response_time) {
+  Meta meta;
+  net::Response merged = response;
+  if (previous) {
+    meta = *previous;
+    if (merged.cache_control.empty()) merged.cache_control = previous->cache_control;
+    if (merged.expires.empty()) merged.expires = previous->expires;
+  } else {
+    meta.sha256 = response.sha256;
+  }
+  meta.etag = response.etag;
+  meta.last_modified = response.last_modified;
+  meta.cache_control = merged.cache_control;
+  meta.expires = merged.expires;
+  meta.received = response_time;
+  meta.fresh_for = net::fresh_for(merged, request_time, response_time);
+  return meta;
 }
 
 // One cached file of the registry (registry.yaml or index/<name>.yaml).
@@ -101,7 +168,7 @@ struct CachedFile {
     return std::pair{std::move(*text), std::move(*parsed)};
   }
 
-  Result<void> store(const fs::path& received, const net::Response& response) const {
+  Result<void> store(const fs::path& received, const Meta& new_meta) const {
     std::error_code ec;
     fs::rename(received, body, ec);
     if (ec) {
@@ -109,10 +176,23 @@ struct CachedFile {
       return fail("cannot write " + body.string() + ": " + ec.message(),
                   "check the permissions of the cache folder");
     }
-    std::string text = std::string(kMetaHeader) + "\nsha256 " + response.sha256 + "\netag " +
-                       one_line(response.etag) + "\nlast-modified " +
-                       one_line(response.last_modified) + "\n";
-    return replace_file(meta, text);
+    return replace_file(meta, serialize_meta(new_meta));
+  }
+
+  // After a 304: the body stays, its metadata gets the new validators and
+  // freshness. The write is skipped when the stored metadata says the same
+  // but for a fresh window that ends no later and at most a tenth of the
+  // lifetime sooner (a --refresh of files still fresh, or a server without
+  // caching headers): it stays a safe, slightly early expiry, and a batch of
+  // 304s costs no writes.
+  Result<void> refresh_meta(const Meta& old_meta, const Meta& new_meta) const {
+    bool same =
+        old_meta.etag == new_meta.etag && old_meta.last_modified == new_meta.last_modified &&
+        old_meta.cache_control == new_meta.cache_control && old_meta.expires == new_meta.expires;
+    auto end_of = [](const Meta& m) { return m.fresh_for > 0 ? m.received + m.fresh_for : 0; };
+    std::int64_t old_end = end_of(old_meta), new_end = end_of(new_meta);
+    if (same && old_end <= new_end && (new_end - old_end) * 10 <= new_meta.fresh_for) return {};
+    return replace_file(meta, serialize_meta(new_meta));
   }
 };
 
@@ -124,6 +204,7 @@ class HttpRegistry final : public Registry {
         m_base(std::move(base_url)),
         m_dir(options.cache_dir / "index" / sha256_hex(m_base).substr(0, 16)),
         m_offline(options.offline),
+        m_refresh(options.refresh),
         m_client(std::move(net_options)) {}
 
   Result<std::shared_ptr<const manifest::PackageIndex>> index(const std::string& package) override {
@@ -140,6 +221,11 @@ class HttpRegistry final : public Registry {
     std::lock_guard guard(m_mutex);
     if (m_offline) return;
     fetch_closure(packages);
+  }
+
+  IndexStats index_stats() const override {
+    std::lock_guard guard(m_mutex);
+    return m_stats;
   }
 
   std::string artifact_location(const std::string& url) const override {
@@ -201,6 +287,35 @@ class HttpRegistry final : public Registry {
     return std::make_shared<const manifest::PackageIndex>(std::move(parsed));
   }
 
+  using Loaded = std::optional<std::pair<std::string, Meta>>;
+
+  // An index file that needs a request, with what the cache holds of it.
+  struct Stale {
+    std::string package;
+    Loaded cached;
+  };
+
+  // The dependencies of `package`'s index that nobody asked for yet.
+  void queue_dependencies(const std::string& package, std::set<std::string>& queued,
+                          std::vector<std::string>& into) const {
+    const auto& result = m_results.at(package);
+    if (!result || !*result) return;
+    for (const auto& version : (*result)->versions)
+      for (const auto& [dep, constraint] : version.dependencies)
+        if (!m_results.count(dep) && manifest::is_valid_package_name(dep) &&
+            queued.insert(dep).second)
+          into.push_back(dep);
+  }
+
+  // registry.yaml from the cache, when it is fresh and valid: no request needed.
+  void check_root_from_cache(std::int64_t now) {
+    if (m_refresh) return;
+    auto loaded = cached("registry.yaml").load();
+    if (!loaded || !loaded->second.fresh_at(now)) return;
+    if (manifest::parse_registry_root(loaded->first, artifact_location("registry.yaml")))
+      m_root_checked = true;
+  }
+
   // Fetches `packages` and, wave after wave, what they depend on.
   void fetch_closure(const std::vector<std::string>& packages) {
     std::vector<std::string> wave;
@@ -208,32 +323,51 @@ class HttpRegistry final : public Registry {
     for (const auto& p : packages)
       if (!m_results.count(p) && manifest::is_valid_package_name(p) && queued.insert(p).second)
         wave.push_back(p);
+    if (wave.empty()) return;
+    const std::int64_t now = net::unix_now();
+    if (!m_root_checked) check_root_from_cache(now);
     while (!wave.empty() && !m_root_error) {
-      fetch_wave(wave);
-      std::vector<std::string> next;
-      for (const auto& p : wave) {
-        const auto& result = m_results.at(p);
-        if (!result || !*result) continue;
-        for (const auto& version : (*result)->versions)
-          for (const auto& [dep, constraint] : version.dependencies)
-            if (!m_results.count(dep) && manifest::is_valid_package_name(dep) &&
-                queued.insert(dep).second)
-              next.push_back(dep);
+      // Fresh files answer from the cache at once, and their dependencies join
+      // this wave (`wave` grows while it is walked).
+      std::vector<Stale> stale;
+      for (std::size_t i = 0; i < wave.size(); ++i) {
+        const std::string package = wave[i];
+        auto file = cached(index_file(package));
+        auto loaded = file.load();
+        if (loaded && !m_refresh && loaded->second.fresh_at(now)) {
+          ++m_stats.fresh;
+          m_results.emplace(package,
+                            parse(package, loaded->first, artifact_location(index_file(package))));
+          queue_dependencies(package, queued, wave);
+        } else {
+          stale.push_back({package, std::move(loaded)});
+        }
       }
+      if (stale.empty() && m_root_checked) break;
+      fetch_wave(stale);
+      std::vector<std::string> next;
+      for (const auto& entry : stale) queue_dependencies(entry.package, queued, next);
       wave = std::move(next);
     }
   }
 
-  // One parallel batch: these index files (and registry.yaml the first time).
-  void fetch_wave(const std::vector<std::string>& packages) {
+  // One parallel batch: these index files (and registry.yaml until it is checked).
+  void fetch_wave(std::vector<Stale>& stale) {
     std::vector<std::string> files;
+    std::vector<Loaded> previous;
     bool with_root = !m_root_checked;
-    if (with_root) files.push_back("registry.yaml");
-    for (const auto& p : packages) files.push_back(index_file(p));
+    if (with_root) {
+      files.push_back("registry.yaml");
+      previous.push_back(cached("registry.yaml").load());
+    }
+    for (auto& entry : stale) {
+      files.push_back(index_file(entry.package));
+      previous.push_back(std::move(entry.cached));
+    }
 
     std::vector<net::Request> requests;
-    std::vector<std::optional<std::pair<std::string, Meta>>> previous;
-    for (const auto& file : files) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const auto& file = files[i];
       auto entry = cached(file);
       net::Request request;
       request.url = artifact_location(file);
@@ -243,18 +377,19 @@ class HttpRegistry final : public Registry {
                           : "the index of `" + file.substr(6, file.size() - 11) + "`";
       request.auth_name = name();
       request.not_found_ok = true;
-      auto loaded = entry.load();
-      if (loaded) {
-        request.if_none_match = loaded->second.etag;
-        request.if_modified_since = loaded->second.last_modified;
+      if (previous[i]) {
+        request.if_none_match = previous[i]->second.etag;
+        request.if_modified_since = previous[i]->second.last_modified;
       }
-      previous.push_back(std::move(loaded));
       requests.push_back(std::move(request));
     }
+    const std::int64_t request_time = net::unix_now();
     auto responses = m_client.fetch_all(requests);
+    const std::int64_t response_time = net::unix_now();
 
     for (std::size_t i = 0; i < files.size(); ++i) {
-      auto text = receive(files[i], requests[i], responses[i], previous[i]);
+      auto text =
+          receive(files[i], requests[i], responses[i], previous[i], request_time, response_time);
       if (with_root && i == 0) {
         m_root_checked = true;
         if (!text) {
@@ -270,11 +405,22 @@ class HttpRegistry final : public Registry {
         }
         continue;
       }
-      const std::string package = packages[i - (with_root ? 1 : 0)];
+      const std::string& package = stale[i - (with_root ? 1 : 0)].package;
+      if (responses[i]) {
+        long status = responses[i]->status;
+        if (status == 304)
+          ++m_stats.revalidated;
+        else if (status == 404 || status == 410)
+          ++m_stats.not_found;
+        else
+          ++m_stats.downloaded;
+      }
       std::error_code ec;
       if (!text) {
         m_results.emplace(package, std::unexpected(text.error()));
       } else if (!*text) {
+        // Not a cached body any more (fresh or not), only the marker for --offline.
+        fs::remove(cached(index_file(package)).meta, ec);
         (void)replace_file(absent_marker(package), "");
         m_results.emplace(package, std::shared_ptr<const manifest::PackageIndex>());
       } else {
@@ -285,34 +431,43 @@ class HttpRegistry final : public Registry {
   }
 
   // The body of one answered request: nullopt for 404, the cached body for
-  // 304, else the new body (stored in the cache first).
-  Result<std::optional<std::string>> receive(
-      const std::string& file, const net::Request& request, const Result<net::Response>& response,
-      const std::optional<std::pair<std::string, Meta>>& previous) {
+  // 304 (its metadata refreshed), else the new body (stored in the cache first).
+  Result<std::optional<std::string>> receive(const std::string& file, const net::Request& request,
+                                             const Result<net::Response>& response,
+                                             const Loaded& previous, std::int64_t request_time,
+                                             std::int64_t response_time) {
     std::error_code ec;
     if (!response) return std::unexpected(response.error());
     if (response->status == 404 || response->status == 410) return std::optional<std::string>{};
     auto entry = cached(file);
     if (response->not_modified()) {
-      if (previous) return std::optional<std::string>(previous->first);
-      return fail("the server answered " + request.url +
-                      " with 304 Not Modified, but the cache holds no copy",
-                  "run the command again");
+      if (!previous)
+        return fail("the server answered " + request.url +
+                        " with 304 Not Modified, but the cache holds no copy",
+                    "run the command again");
+      // The cache is only a cache: a metadata file that cannot be written
+      // costs a revalidation next time, not this run.
+      (void)entry.refresh_meta(previous->second,
+                               meta_of(*response, &previous->second, request_time, response_time));
+      return std::optional<std::string>(previous->first);
     }
     auto text = read_file(request.destination);
     if (!text) {
       fs::remove(request.destination, ec);
       return std::unexpected(text.error());
     }
-    WHARF_TRY_VOID(entry.store(request.destination, *response));
+    WHARF_TRY_VOID(
+        entry.store(request.destination, meta_of(*response, nullptr, request_time, response_time)));
     return std::optional<std::string>(std::move(*text));
   }
 
   std::string m_base;
   fs::path m_dir;
   bool m_offline = false;
+  bool m_refresh = false;
   net::Client m_client;
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
+  IndexStats m_stats;
   bool m_root_checked = false;
   std::optional<Error> m_root_error;
   std::map<std::string, Result<std::shared_ptr<const manifest::PackageIndex>>> m_results;

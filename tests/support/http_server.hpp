@@ -2,10 +2,11 @@
 // lifetime of the object (header-only so any test executable can use it).
 //
 // The server serves the files under `root`, answers ETag / Last-Modified
-// revalidation, counts requests per path and injects faults per path
-// (see http_server.py for the modes). The child gets a pipe as stdin and
-// exits when it closes, so even a crashed test leaves no server behind; the
-// destructor also sends SIGTERM and reaps it.
+// revalidation, counts requests per path, injects faults per path (see
+// http_server.py for the modes) and adds response headers per path
+// (set_headers: Cache-Control, Expires, Age for HTTP caching tests). The child gets a pipe as stdin
+// and exits when it closes, so even a crashed test leaves no server behind; the destructor also
+// sends SIGTERM and reaps it.
 //
 // Failures to start throw std::runtime_error: this is test code, and a test
 // without its server cannot continue.
@@ -118,6 +119,16 @@ class TestHttpServer {
     auto reply = request("POST", "/__fault?path=" + encode(path) + "&mode=" + encode(mode));
     if (reply.rfind("HTTP/1.1 200", 0) != 0 && reply.rfind("HTTP/1.0 200", 0) != 0)
       throw std::runtime_error("TestHttpServer: set_fault failed: " + reply);
+  }
+  // Sends these headers ("Cache-Control: max-age=600", ...) with every 200 and
+  // 304 for `path`, or for every path under it when `path` ends in '/'; none:
+  // stop. Headers set this way survive reset().
+  void set_headers(std::string_view path, const std::vector<std::string>& headers) {
+    std::string target = "/__headers?path=" + encode(path);
+    for (const auto& header : headers) target += "&header=" + encode(header);
+    auto reply = request("POST", target);
+    if (reply.rfind("HTTP/1.1 200", 0) != 0 && reply.rfind("HTTP/1.0 200", 0) != 0)
+      throw std::runtime_error("TestHttpServer: set_headers failed: " + reply);
   }
   // Forgets request counts and faults.
   void reset() { request("POST", "/__reset"); }

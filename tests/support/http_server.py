@@ -13,7 +13,12 @@ Control endpoints (never counted, never faulted):
                                       "last_status": {path: status},
                                       "max_in_flight": n}  (most requests served at once)
   POST /__fault?path=/x&mode=MODE    set (or with mode=none clear) the fault of a path
-  POST /__reset                      forget counts and faults
+  POST /__headers?path=P&header=Name:%20value[&header=...]
+                                     send these headers with every 200 and 304 for
+                                     path P (P ending in `/`: every path under it),
+                                     e.g. Cache-Control, Expires, Age; without any
+                                     `header`, stop sending extra headers for P
+  POST /__reset                      forget counts and faults (extra headers stay)
 
 A fault is `NAME[:ARG]`. For the failure modes ARG is how many requests fail
 before the path is served normally (absent: every request):
@@ -62,6 +67,7 @@ _counts = {}
 _last_headers = {}
 _last_status = {}
 _faults = {}  # path -> {"name": str, "arg": str|None, "remaining": int|None}
+_extra_headers = {}  # path or folder/ -> [(name, value)]
 _stopping = threading.Event()
 _in_flight = 0
 _max_in_flight = 0
@@ -99,6 +105,17 @@ def take_fault(path):
                 return None
             fault["remaining"] -= 1
         return dict(fault)
+
+
+def extra_headers_for(path):
+    """The headers /__headers set for `path`: a folder's, then the path's own."""
+    with _lock:
+        rules = sorted(_extra_headers.items(), key=lambda item: len(item[0]))
+        out = []
+        for key, headers in rules:
+            if key == path or (key.endswith("/") and path.startswith(key)):
+                out.extend(headers)
+        return out
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -166,6 +183,25 @@ class Handler(BaseHTTPRequestHandler):
                 return True
             self._send_simple(200, b"ok\n")
             return True
+        if path == "/__headers" and self.command == "POST":
+            try:
+                target = query["path"][0]
+                headers = []
+                for item in query.get("header", []):
+                    name, _, value = item.partition(":")
+                    if not name.strip():
+                        raise ValueError("a header needs a name: " + item)
+                    headers.append((name.strip(), value.strip()))
+            except (KeyError, ValueError) as error:
+                self._send_simple(400, str(error).encode())
+                return True
+            with _lock:
+                if headers:
+                    _extra_headers[target] = headers
+                else:
+                    _extra_headers.pop(target, None)
+            self._send_simple(200, b"ok\n")
+            return True
         if path == "/__reset" and self.command == "POST":
             with _lock:
                 _max_in_flight = 0
@@ -231,6 +267,9 @@ class Handler(BaseHTTPRequestHandler):
         last_modified = email.utils.formatdate(mtime, usegmt=True)
         validators = {"ETag": etag, "Last-Modified": last_modified}
 
+        # A 304 carries the caching headers a 200 would (RFC 9110 15.4.5).
+        for key, value in extra_headers_for(path):
+            validators[key] = value
         if self._not_modified(etag, mtime):
             self.send_response(304)
             for key, value in validators.items():

@@ -69,6 +69,9 @@ struct Response {
   std::string sha256;       // of the bytes written (empty for 304)
   std::uint64_t bytes = 0;  // written to the destination
   std::string etag, last_modified;
+  // For HTTP caching (freshness.hpp), as received with a 200 or 304: Cache-Control (several
+  // header lines joined with ", "), Expires, Date and Age; empty when absent.
+  std::string cache_control, expires, date, age;
   int attempts = 0;                         // how many attempts it took
   std::chrono::milliseconds retry_wait{0};  // backoff scheduled between them (not measured)
   bool not_modified() const { return status == 304; }

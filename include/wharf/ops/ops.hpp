@@ -75,6 +75,7 @@ struct LockOptions {
   bool update_all = false;       // `--update` without names: ignore every locked version
   bool check = false;            // `--check`: exit 1 when stale, write nothing
   bool dry_run = false;          // compute and report, write nothing
+  bool refresh = false;          // `--refresh`: revalidate cached index files even while fresh
 };
 
 struct LockResult {

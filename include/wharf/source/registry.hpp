@@ -8,9 +8,12 @@
 //
 // HTTP(S) registries fetch index files only when asked (index(), prefetch()),
 // keep them under <cache_dir>/index/<hash of the registry URL>/ with their
-// ETag / Last-Modified, and revalidate them with conditional requests once per
-// process, so a warm cache costs one 304 per index file. Offline, they read
-// only that cache and say which file is missing.
+// ETag / Last-Modified and HTTP freshness (net/freshness.hpp). A cached file
+// the server declared fresh (Cache-Control max-age, Expires) is used without
+// a request until its lifetime runs out; any other is revalidated with a
+// conditional request once per process (a 304 per index file). `refresh`
+// revalidates even fresh files. Offline, they read only that cache (fresh or
+// not) and say which file is missing.
 //
 // Artifact locations are normalised to be relative to the registry root when
 // they lie inside it ("artifacts/hello-1.2.0.tar.gz"), so a lockfile stays the
@@ -49,6 +52,15 @@ struct RegistryOptions {
       cache_dir;         // the global cache root (index files under index/, git mirrors under git/)
   bool offline = false;  // only the cache (file: registries are always read)
   int jobs = 0;          // parallel transfers; 0: $WHARF_CONCURRENCY, else 16
+  bool refresh = false;  // --refresh: revalidate cached index files even while fresh
+};
+
+// What a registry did for its index files in this process (registry.yaml not
+// counted): used fresh from the cache, revalidated (304), downloaded (200),
+// or answered "no such package" (404/410).
+struct IndexStats {
+  std::size_t fresh = 0, revalidated = 0, downloaded = 0, not_found = 0;
+  std::size_t total() const { return fresh + revalidated + downloaded + not_found; }
 };
 
 class Registry {
@@ -75,6 +87,8 @@ class Registry {
   // fetch them (and, as each arrives, the packages it depends on) in
   // parallel; errors are kept and returned by index() later.
   virtual void prefetch(const std::vector<std::string>& packages) { (void)packages; }
+  // Counts for `-v`; all zero for registries that are not fetched over HTTP.
+  virtual IndexStats index_stats() const { return {}; }
   // A human description for messages ("registry `main` (file:./registry)").
   std::string describe() const;
   // Where parsed index files are cached (manifest/index_cache.hpp); none by default.

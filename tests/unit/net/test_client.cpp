@@ -680,3 +680,33 @@ TEST_CASE("not_found_ok turns a 404 into an answer that writes nothing", "[net]"
   CHECK_FALSE(fs::exists(out.path() / "nope"));
   CHECK(server.request_count("/index/nope.yaml") == 1);
 }
+
+TEST_CASE("caching headers reach the response, for a 200 and a 304", "[net][freshness]") {
+  NoProxyForLocalhost no_proxy;
+  TempDir root, out;
+  write(root.path() / "index" / "a.yaml", "name: a\n");
+  TestHttpServer server(root.path());
+  server.set_headers("/index/", {"Cache-Control: public, max-age=600", "Age: 7",
+                                 "Expires: Thu, 01 Jan 2099 00:00:00 GMT"});
+  net::Client client(fast_options());
+  net::Request request;
+  request.url = server.url("/index/a.yaml");
+  request.destination = out.path() / "a.yaml";
+  auto first = client.fetch(request);
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  CHECK(first->cache_control == "public, max-age=600");
+  CHECK(first->age == "7");
+  CHECK(first->expires == "Thu, 01 Jan 2099 00:00:00 GMT");
+  CHECK(first->date.ends_with(" GMT"));  // the server's Date
+
+  server.set_headers("/index/", {"Cache-Control: max-age=60"});
+  request.if_none_match = first->etag;
+  auto second = client.fetch(request);
+  REQUIRE(second);
+  CHECK(second->status == 304);
+  CHECK(second->cache_control == "max-age=60");
+  CHECK(second->age.empty());
+  CHECK(second->expires.empty());
+  CHECK_FALSE(second->date.empty());
+}
