@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config git python3 python3-jsonschema python3-yaml
   libgit2-dev libarchive-dev libcurl4-openssl-dev libyaml-cpp-dev libcli11-dev catch2
-  libssl-dev nlohmann-json3-dev libzstd-dev libfmt-dev zsh fish
+  nettle-dev openssl nlohmann-json3-dev libzstd-dev libfmt-dev zsh fish
 )
 missing=()
 for p in "${packages[@]}"; do

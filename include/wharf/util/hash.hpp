@@ -1,6 +1,6 @@
 // SHA-256, the hash behind every verification in wharf (artifacts, cache
-// entries, installed files, manifest inputs). Backed by OpenSSL's EVP API,
-// which stays in src/util/.
+// entries, installed files, manifest inputs). Backed by GNU Nettle, which
+// stays in src/util/.
 #pragma once
 
 #include <array>
