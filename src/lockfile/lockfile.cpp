@@ -303,12 +303,9 @@ std::optional<LockedPackage> canonical_package(yaml::LineReader& lines) {
       if (!sha || !is_sha256_hex(*sha)) return std::nullopt;
       artifact.sha256 = *sha;
       lines.skip();
-      auto size = lines.peek();
-      if (!size.starts_with("        size: ")) return std::nullopt;
-      size.remove_prefix(14);
-      auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), artifact.size);
-      if (size.empty() || ec != std::errc() || end != size.data() + size.size())
-        return std::nullopt;
+      auto size = yaml::canonical_unsigned(lines.peek(), "        size: ");
+      if (!size) return std::nullopt;
+      artifact.size = *size;
       lines.skip();
       platform.artifact = std::move(artifact);
     }
@@ -330,13 +327,9 @@ std::optional<Lockfile> read_canonical(std::string_view text) {
   yaml::LineReader lines(text.substr(kHeader.size()));
   Lockfile lock;
 
-  auto format = lines.peek();
-  if (!format.starts_with("format: ")) return std::nullopt;
-  format.remove_prefix(8);
-  auto [end, ec] = std::from_chars(format.data(), format.data() + format.size(), lock.format);
-  if (format.empty() || ec != std::errc() || end != format.data() + format.size() ||
-      lock.format < 0 || lock.format > kFormat)
-    return std::nullopt;
+  auto format = yaml::canonical_unsigned(lines.peek(), "format: ");
+  if (!format || *format > static_cast<std::uint64_t>(kFormat)) return std::nullopt;
+  lock.format = static_cast<int>(*format);
   lines.skip();
 
   if (lines.peek() != "inputs:") return std::nullopt;

@@ -204,12 +204,9 @@ std::optional<PackageIndex> parse_canonical_package_index(std::string_view text)
         if (!sha || !is_sha256_hex(*sha)) return std::nullopt;
         artifact.sha256 = *sha;
         lines.skip();
-        auto size = lines.peek();
-        if (!size.starts_with("        size: ")) return std::nullopt;
-        size.remove_prefix(14);
-        auto [end, ec] = std::from_chars(size.data(), size.data() + size.size(), artifact.size);
-        if (size.empty() || ec != std::errc() || end != size.data() + size.size())
-          return std::nullopt;
+        auto size = yaml::canonical_unsigned(lines.peek(), "        size: ");
+        if (!size) return std::nullopt;
+        artifact.size = *size;
         lines.skip();
         entry.artifacts.push_back(std::move(artifact));
       }

@@ -229,6 +229,15 @@ std::optional<std::string_view> canonical_scalar(std::string_view text) {
   return text;
 }
 
+std::optional<std::uint64_t> canonical_unsigned(std::string_view line, std::string_view prefix) {
+  if (!line.starts_with(prefix)) return std::nullopt;
+  line.remove_prefix(prefix.size());
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), value);
+  if (line.empty() || ec != std::errc() || end != line.data() + line.size()) return std::nullopt;
+  return value;
+}
+
 std::optional<std::string_view> canonical_field(std::string_view line, std::string_view prefix) {
   if (!line.starts_with(prefix)) return std::nullopt;
   return canonical_scalar(line.substr(prefix.size()));

@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -103,6 +104,9 @@ bool is_plain_scalar(std::string_view text);
 std::optional<std::string_view> canonical_scalar(std::string_view text);
 // canonical_scalar() of what follows `prefix` in `line` (nullopt without it).
 std::optional<std::string_view> canonical_field(std::string_view line, std::string_view prefix);
+
+// The decimal number after `prefix` in `line`, all of the rest of it.
+std::optional<std::uint64_t> canonical_unsigned(std::string_view line, std::string_view prefix);
 
 // Line by line over text, for the fast readers of canonical layouts.
 class LineReader {
