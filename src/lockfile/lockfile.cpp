@@ -294,20 +294,11 @@ std::optional<LockedPackage> canonical_package(yaml::LineReader& lines) {
     LockedPlatform platform;
     platform.platform = *platform_name;
     lines.skip();
-    if (auto url = yaml::canonical_field(lines.peek(), "        url: ")) {
-      if (url->empty()) return std::nullopt;
-      LockedArtifact artifact;
-      artifact.url = *url;
-      lines.skip();
-      auto sha = yaml::canonical_field(lines.peek(), "        sha256: ");
-      if (!sha || !is_sha256_hex(*sha)) return std::nullopt;
-      artifact.sha256 = *sha;
-      lines.skip();
-      auto size = yaml::canonical_unsigned(lines.peek(), "        size: ");
-      if (!size) return std::nullopt;
-      artifact.size = *size;
-      lines.skip();
-      platform.artifact = std::move(artifact);
+    if (lines.peek().starts_with("        url: ")) {
+      auto artifact = yaml::canonical_artifact(lines);
+      if (!artifact || artifact->url.empty()) return std::nullopt;
+      platform.artifact =
+          LockedArtifact{std::string(artifact->url), std::string(artifact->sha256), artifact->size};
     }
     auto dependencies = lines.peek();
     if (!dependencies.starts_with("        dependencies: ")) return std::nullopt;
@@ -710,11 +701,7 @@ Result<Lockfile> parse(std::string_view text, const std::string& file_label) {
                 auto members = WHARF_TRY(
                     name_list(source, names, platform_where, "`" + platform + "` of " + what));
                 for (const auto& member : members) {
-                  auto at = member.find('@');
-                  bool valid = manifest::is_valid_package_name(member.substr(0, at)) &&
-                               (at == std::string::npos ||
-                                version::Version::parse(member.substr(at + 1)).has_value());
-                  if (!valid)
+                  if (!valid_member(member))
                     return error_at(
                         source, platform_where,
                         "invalid member " + ticked(member) + " of " + what + " on " + platform,

@@ -45,32 +45,48 @@ std::optional<PackageIndex> read_index_cache_entry(std::string_view entry,
   return parse_canonical_package_index(entry.substr(stamp.size()));
 }
 
-Result<PackageIndex> load_package_index(std::string_view text, const std::string& file_label,
-                                        const IndexCache& cache) {
+namespace {
+
+// `entry` (a stamp line, then write_package_index(index)) written atomically
+// if it reads back to the same index: the canonical layout cannot express
+// every valid file, e.g. a quote inside a URL. A lost entry is only a miss,
+// and a first lock of 10,000 packages must not wait for 10,000 flushes.
+void keep_entry(const std::filesystem::path& path, const std::string& entry) {
+  auto body = std::string_view(entry).substr(entry.find('\n') + 1);
+  auto check = parse_canonical_package_index(body);
+  if (!check || write_package_index(*check) != body) return;
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (!ec) (void)write_file_atomic(path, entry, Durability::CacheOnly);
+}
+
+struct Loaded {
+  PackageIndex index;
+  bool canonical = false;  // read as it is, without the cache
+};
+
+Result<Loaded> load_text(std::string_view text, const std::string& file_label,
+                         const IndexCache& cache) {
   // Canonical files need no cache: the fast path reads them as they are.
   if (auto canonical = parse_canonical_package_index(text))
-    return canonical_order(*std::move(canonical));
-  if (cache.dir.empty()) return canonical_order(WHARF_TRY(parse_package_index(text, file_label)));
+    return Loaded{canonical_order(*std::move(canonical)), true};
+  if (cache.dir.empty())
+    return Loaded{canonical_order(WHARF_TRY(parse_package_index(text, file_label)))};
 
   std::string sha = sha256_hex(text);
   std::filesystem::path entry_path = cache.dir / sha;
-  std::error_code ec;
-  if (std::filesystem::exists(entry_path, ec)) {
-    if (auto entry = read_file(entry_path))
-      if (auto cached = read_index_cache_entry(*entry, sha)) return *std::move(cached);
-  }
+  if (auto entry = read_file(entry_path))
+    if (auto cached = read_index_cache_entry(*entry, sha)) return Loaded{*std::move(cached)};
   PackageIndex parsed = canonical_order(WHARF_TRY(parse_package_index(text, file_label)));
-  std::string entry = write_index_cache_entry(parsed, sha);
-  // Only an entry that reads back to the same index is kept (the canonical
-  // layout cannot express every valid file, e.g. a quote inside a URL).
-  auto check = read_index_cache_entry(entry, sha);
-  if (check && write_package_index(*check) == write_package_index(parsed)) {
-    std::filesystem::create_directories(cache.dir, ec);
-    // A lost entry is only a miss, and a first lock of 10,000 packages must
-    // not wait for 10,000 flushes.
-    if (!ec) (void)write_file_atomic(entry_path, entry, Durability::CacheOnly);
-  }
-  return parsed;
+  keep_entry(entry_path, write_index_cache_entry(parsed, sha));
+  return Loaded{std::move(parsed)};
+}
+
+}  // namespace
+
+Result<PackageIndex> load_package_index(std::string_view text, const std::string& file_label,
+                                        const IndexCache& cache) {
+  return WHARF_TRY(load_text(text, file_label, cache)).index;
 }
 
 Result<std::optional<PackageIndex>> load_package_index_file(const std::filesystem::path& file,
@@ -101,21 +117,13 @@ Result<std::optional<PackageIndex>> load_package_index_file(const std::filesyste
     }
   }
   auto text = WHARF_TRY(read_file(file));
-  if (auto canonical = parse_canonical_package_index(text))
-    return canonical_order(*std::move(canonical));
-  auto parsed = WHARF_TRY(load_package_index(text, file.string(), cache));
+  auto loaded = WHARF_TRY(load_text(text, file.string(), cache));
   using namespace std::chrono;
   auto now_ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
-  if (before.exists && now_ns - before.ctime_ns > 1'000'000'000 && file_identity(file) == before) {
-    std::string entry = file_stamp_line(before) + write_package_index(parsed);
-    auto check =
-        parse_canonical_package_index(std::string_view(entry).substr(entry.find('\n') + 1));
-    if (check && write_package_index(*check) == write_package_index(parsed)) {
-      std::filesystem::create_directories(cache.dir, ec);
-      if (!ec) (void)write_file_atomic(entry_path, entry, Durability::CacheOnly);
-    }
-  }
-  return parsed;
+  if (!loaded.canonical && before.exists && now_ns - before.ctime_ns > 1'000'000'000 &&
+      file_identity(file) == before)
+    keep_entry(entry_path, file_stamp_line(before) + write_package_index(loaded.index));
+  return std::move(loaded.index);
 }
 
 }  // namespace wharf::manifest

@@ -196,18 +196,11 @@ std::optional<PackageIndex> parse_canonical_package_index(std::string_view text)
         if (!platform || !is_valid_artifact_platform(*platform)) return std::nullopt;
         artifact.platform = *platform;
         lines.skip();
-        auto url = yaml::canonical_field(lines.peek(), "        url: ");
-        if (!url) return std::nullopt;
-        artifact.url = *url;
-        lines.skip();
-        auto sha = yaml::canonical_field(lines.peek(), "        sha256: ");
-        if (!sha || !is_sha256_hex(*sha)) return std::nullopt;
-        artifact.sha256 = *sha;
-        lines.skip();
-        auto size = yaml::canonical_unsigned(lines.peek(), "        size: ");
-        if (!size) return std::nullopt;
-        artifact.size = *size;
-        lines.skip();
+        auto read = yaml::canonical_artifact(lines);
+        if (!read) return std::nullopt;
+        artifact.url = read->url;
+        artifact.sha256 = read->sha256;
+        artifact.size = read->size;
         entry.artifacts.push_back(std::move(artifact));
       }
     } else if (lines.peek() == "    artifacts: []") {

@@ -4,6 +4,8 @@
 #include <array>
 #include <charconv>
 
+#include "wharf/util/hash.hpp"
+
 namespace wharf::manifest::yaml {
 
 Location location_of(const Source& source, const YAML::Node& node, const Location& fallback) {
@@ -236,6 +238,23 @@ std::optional<std::uint64_t> canonical_unsigned(std::string_view line, std::stri
   auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), value);
   if (line.empty() || ec != std::errc() || end != line.data() + line.size()) return std::nullopt;
   return value;
+}
+
+std::optional<CanonicalArtifact> canonical_artifact(LineReader& lines) {
+  CanonicalArtifact out;
+  auto url = canonical_field(lines.peek(), "        url: ");
+  if (!url) return std::nullopt;
+  out.url = *url;
+  lines.skip();
+  auto sha = canonical_field(lines.peek(), "        sha256: ");
+  if (!sha || !is_sha256_hex(*sha)) return std::nullopt;
+  out.sha256 = *sha;
+  lines.skip();
+  auto size = canonical_unsigned(lines.peek(), "        size: ");
+  if (!size) return std::nullopt;
+  out.size = *size;
+  lines.skip();
+  return out;
 }
 
 std::optional<std::string_view> canonical_field(std::string_view line, std::string_view prefix) {

@@ -105,9 +105,6 @@ std::optional<std::string_view> canonical_scalar(std::string_view text);
 // canonical_scalar() of what follows `prefix` in `line` (nullopt without it).
 std::optional<std::string_view> canonical_field(std::string_view line, std::string_view prefix);
 
-// The decimal number after `prefix` in `line`, all of the rest of it.
-std::optional<std::uint64_t> canonical_unsigned(std::string_view line, std::string_view prefix);
-
 // Line by line over text, for the fast readers of canonical layouts.
 class LineReader {
  public:
@@ -122,5 +119,17 @@ class LineReader {
  private:
   std::string_view m_rest;
 };
+
+// The decimal number after `prefix` in `line`, all of the rest of it.
+std::optional<std::uint64_t> canonical_unsigned(std::string_view line, std::string_view prefix);
+
+// An artifact's three lines as both the lockfile and the index writers emit
+// them, eight spaces in: `url:`, `sha256:` (64 lower-case hex) and `size:`.
+// Consumes them; nullopt when they are not exactly that.
+struct CanonicalArtifact {
+  std::string_view url, sha256;
+  std::uint64_t size = 0;
+};
+std::optional<CanonicalArtifact> canonical_artifact(LineReader& lines);
 
 }  // namespace wharf::manifest::yaml

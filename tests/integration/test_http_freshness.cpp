@@ -17,10 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::map<std::string, std::string> kNoProxy = {
-    {"no_proxy", "*"}, {"NO_PROXY", "*"},  {"http_proxy", ""},  {"https_proxy", ""},
-    {"all_proxy", ""}, {"HTTP_PROXY", ""}, {"HTTPS_PROXY", ""}, {"ALL_PROXY", ""}};
-
 const std::vector<std::string> kIndexPaths = {"/registry.yaml", "/index/hello.yaml",
                                               "/index/libgreet.yaml"};
 

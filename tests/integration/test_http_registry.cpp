@@ -17,11 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Keeps a developer's proxy settings away from the local server.
-const std::map<std::string, std::string> kNoProxy = {
-    {"no_proxy", "*"}, {"NO_PROXY", "*"},  {"http_proxy", ""},  {"https_proxy", ""},
-    {"all_proxy", ""}, {"HTTP_PROXY", ""}, {"HTTPS_PROXY", ""}, {"ALL_PROXY", ""}};
-
 const char* const kHello = "/artifacts/hello-1.2.0-any.tar.gz";
 const char* const kLibgreet = "/artifacts/libgreet-2.1.0-any.tar.gz";
 

@@ -16,10 +16,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::map<std::string, std::string> kTrace = {
-    {"LD_DEBUG", "files"}, {"no_proxy", "*"},   {"NO_PROXY", "*"},
-    {"http_proxy", ""},    {"https_proxy", ""}, {"all_proxy", ""},
-    {"HTTP_PROXY", ""},    {"HTTPS_PROXY", ""}, {"ALL_PROXY", ""}};
+// The loader's trace of which files a process maps, away from any proxy.
+const std::map<std::string, std::string> kTrace = [] {
+  auto env = kNoProxy;
+  env["LD_DEBUG"] = "files";
+  return env;
+}();
 
 // Which of the three libraries the loader trace of a run shows.
 struct Loaded {

@@ -12,6 +12,12 @@
 
 namespace wharf::test {
 
+// Environment for a wharf process that talks to the local test server: a
+// developer's proxy settings must not reach 127.0.0.1.
+inline const std::map<std::string, std::string> kNoProxy = {
+    {"no_proxy", "*"}, {"NO_PROXY", "*"},  {"http_proxy", ""},  {"https_proxy", ""},
+    {"all_proxy", ""}, {"HTTP_PROXY", ""}, {"HTTPS_PROXY", ""}, {"ALL_PROXY", ""}};
+
 struct CommandResult {
   int code = -1;
   std::string out;
