@@ -170,10 +170,10 @@ class TreeBuilder {
 // registry index; empty when it cannot be read.
 class ConstraintLookup {
  public:
-  ConstraintLookup(const LockedGraph& graph, Reporter& reporter)
+  ConstraintLookup(const LockedGraph& graph, const Context& context)
       : m_graph(graph),
-        m_reporter(reporter),
-        m_registries(graph.manifest.root, graph.manifest.registries) {}
+        m_reporter(*context.reporter),
+        m_registries(graph.manifest.root, graph.manifest.registries, registry_options(context)) {}
 
   std::string of(const std::string& parent, const std::string& child) {
     if (parent == kProject) {
@@ -195,16 +195,10 @@ class ConstraintLookup {
   std::shared_ptr<const manifest::PackageIndex> read_index(const lockfile::LockedPackage& package) {
     if (auto it = m_indexes.find(package.name); it != m_indexes.end()) return it->second;
     std::shared_ptr<const manifest::PackageIndex> index;
-    auto registry = m_registries.by_url(package.source.location);
-    if (registry) {
-      auto read = (*registry)->index(package.name);
-      if (read)
-        index = *read;
-      else
-        warn_once(read.error().message);
-    } else {
-      warn_once(registry.error().message);
-    }
+    if (auto read = m_registries.index_of(package))
+      index = *read;
+    else
+      warn_once(read.error().message);
     m_indexes[package.name] = index;
     return index;
   }
@@ -319,7 +313,7 @@ Result<WhyReport> why(const Context& context, const std::string& name,
       if (leads.insert(up).second) queue.push_back(up);
   }
 
-  ConstraintLookup constraints(graph, *context.reporter);
+  ConstraintLookup constraints(graph, context);
   std::vector<PathStep> path{
       {graph.manifest.name, graph.manifest.version ? graph.manifest.version->to_string() : "", ""}};
   std::vector<std::string> stack{kProject};
@@ -401,8 +395,7 @@ Result<OutdatedReport> outdated(const Context& context, const InspectOptions& op
     row.locked = package.version.to_string();
     row.allowed = version_on(*newest, package.name);
     row.direct = direct.count(package.name) > 0;
-    auto* registry = WHARF_TRY(registries.by_url(package.source.location));
-    auto index = WHARF_TRY(registry->index(package.name));
+    auto index = WHARF_TRY(registries.index_of(package));
     if (index) row.latest = newest_in_index(*index, platform, package.version.is_prerelease());
     if (row.latest.empty()) row.latest = row.locked;
     report.packages.push_back(std::move(row));

@@ -36,6 +36,10 @@ class RegistrySet {
   // For lockfile entries: the registry with this URL (opened even when the
   // manifest no longer declares it, so --frozen needs only the lock).
   Result<source::Registry*> by_url(const std::string& url);
+  // The registry index behind a lockfile entry: nullptr for git, url and
+  // path packages (they have none) and when the registry lacks the package.
+  Result<std::shared_ptr<const manifest::PackageIndex>> index_of(
+      const lockfile::LockedPackage& package);
   // The registries opened so far, in URL order.
   std::vector<const source::Registry*> opened() const {
     std::vector<const source::Registry*> out;

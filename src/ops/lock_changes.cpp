@@ -181,9 +181,7 @@ class CauseFinder {
   }
 
   std::shared_ptr<const manifest::PackageIndex> index_of(const lockfile::LockedPackage& package) {
-    auto registry = m_causes.registries.by_url(package.source.location);
-    if (!registry) return nullptr;
-    auto index = (*registry)->index(package.name);
+    auto index = m_causes.registries.index_of(package);
     return index ? *index : nullptr;
   }
 

@@ -84,7 +84,7 @@ class RegistryProvider final : public solve::Provider {
     std::map<source::Registry*, std::vector<std::string>> batches;
     std::vector<source::Registry*> order;
     for (const auto& name : names) {
-      if (m_entries.count(name)) continue;
+      if (m_entries.count(name) || m_direct.count(name)) continue;  // no index to fetch
       auto pin = m_pinned.find(name);
       if (pin == m_pinned.end() && m_registries.decls().empty()) continue;
       auto registry =

@@ -20,6 +20,13 @@ Result<source::Registry*> RegistrySet::by_name(const std::string& name) {
   return fail("no registry named `" + name + "` in wharf.yaml");
 }
 
+Result<std::shared_ptr<const manifest::PackageIndex>> RegistrySet::index_of(
+    const lockfile::LockedPackage& package) {
+  if (package.source.kind != lockfile::SourceKind::Registry) return nullptr;
+  auto* registry = WHARF_TRY(by_url(package.source.location));
+  return registry->index(package.name);
+}
+
 Result<source::Registry*> RegistrySet::by_url(const std::string& url) {
   if (auto it = m_open.find(url); it != m_open.end()) return it->second.get();
   std::string name = url;

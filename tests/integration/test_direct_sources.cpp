@@ -412,6 +412,13 @@ TEST_CASE("a path dependency is locked as written and re-installed when it chang
   CHECK(box.wharf({"run", "--", "tool"}, "project").out == "version one\n");
   CHECK_FALSE(box.exists(kEnv + ".git"));
   require_exit(box.wharf({"verify"}, "project"), 0);
+  // Looking at the lock treats the path package as having no registry index.
+  auto outdated = box.wharf({"outdated"}, "project");
+  require_exit(outdated, 0);
+  CHECK(contains(outdated.out, "All 2 locked packages are up to date"));
+  auto why = box.wharf({"why", "libgreet"}, "project");
+  require_exit(why, 0);
+  CHECK_FALSE(contains(why.err, "not shown"));
 
   // Unchanged: nothing to do.
   CHECK(contains(box.wharf({"sync"}, "project").err, "up to date"));
