@@ -26,6 +26,11 @@ class GitRegistry final : public Registry {
   std::string artifact_location(const std::string& url) const override {
     return m_checkout->artifact_location(url);
   }
+  // The checkout's folder registry reads the index files: it needs the cache.
+  void set_index_cache(manifest::IndexCache cache) override {
+    m_checkout->set_index_cache(cache);
+    Registry::set_index_cache(std::move(cache));
+  }
 
  private:
   std::unique_ptr<Registry> m_checkout;  // the folder registry over the checkout

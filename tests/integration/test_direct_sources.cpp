@@ -303,6 +303,22 @@ TEST_CASE("a registry held in a git repository", "[integration][git]") {
   require_exit(box.wharf({"sync"}, "project"), 0);
   CHECK(contains(lock_of(box), "version: \"1.0.0\""));
   CHECK(box.wharf({"run", "--", "hello"}, "project").out == "hello one\n");
+
+  // An index file edited by hand (not wharf's layout) is parsed once and kept
+  // in the cache of parsed index files, as for a file registry.
+  box.write("gitreg/index/hello.yaml", "# edited by hand\n" + box.read("gitreg/index/hello.yaml"));
+  registry.commit("a comment in hello's index");
+  box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " + url +
+                                      "\ndependencies:\n  hello: \"*\"\n");
+  auto parsed_entries = [&] {
+    std::error_code ec;
+    auto dir = fs::directory_iterator(box.cache() / "index-cache", ec);
+    return ec ? 0 : std::distance(dir, fs::directory_iterator());
+  };
+  CHECK(parsed_entries() == 0);
+  require_exit(box.wharf({"lock", "--update"}, "project"), 0);
+  CHECK(contains(lock_of(box), "version: \"2.0.0\""));
+  CHECK(parsed_entries() == 1);
 }
 
 TEST_CASE("a url dependency from a file: URL is verified by its sha256", "[integration][url]") {

@@ -92,7 +92,7 @@ class Registry {
   // A human description for messages ("registry `main` (file:./registry)").
   std::string describe() const;
   // Where parsed index files are cached (manifest/index_cache.hpp); none by default.
-  void set_index_cache(manifest::IndexCache cache) { m_index_cache = std::move(cache); }
+  virtual void set_index_cache(manifest::IndexCache cache) { m_index_cache = std::move(cache); }
   const manifest::IndexCache& index_cache() const { return m_index_cache; }
 
  protected:
