@@ -412,8 +412,9 @@ Client::~Client() {
 Result<void> Client::Impl::open_handles() {
   if (multi != nullptr && share != nullptr) return {};
   WHARF_TRY_VOID(detail::ensure_curl());
-  multi = WHARF_CURL(curl_multi_init)();
-  share = WHARF_CURL(curl_share_init)();
+  // A retry after a half-failed start keeps the handle it already has.
+  if (multi == nullptr) multi = WHARF_CURL(curl_multi_init)();
+  if (share == nullptr) share = WHARF_CURL(curl_share_init)();
   if (multi == nullptr || share == nullptr)
     return fail("libcurl could not start a transfer (out of memory?)");
   WHARF_CURL(curl_multi_setopt)(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);

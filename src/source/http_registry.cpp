@@ -277,14 +277,7 @@ class HttpRegistry final : public Registry {
   Result<std::shared_ptr<const manifest::PackageIndex>> parse(const std::string& package,
                                                               const std::string& text,
                                                               const std::string& where) const {
-    auto parsed = WHARF_TRY(manifest::parse_package_index(text, where));
-    if (parsed.name != package)
-      return fail_input(where + ": index names package `" + parsed.name + "`, expected `" +
-                        package + "`");
-    for (auto& version : parsed.versions)
-      for (auto& artifact : version.artifacts)
-        artifact.url = resolve_relative(index_file(package), artifact.url);
-    return std::make_shared<const manifest::PackageIndex>(std::move(parsed));
+    return finish_index(WHARF_TRY(manifest::parse_package_index(text, where)), package, where);
   }
 
   using Loaded = std::optional<std::pair<std::string, Meta>>;

@@ -15,4 +15,12 @@ Result<std::unique_ptr<Registry>> open_http_registry(const std::string& name,
                                                      const std::string& base_url,
                                                      const RegistryOptions& options);
 
+// The index a registry read for `package` from `where` (a file or URL, for
+// messages): checks that it names that package, and joins its relative
+// artifact URLs onto `index/<package>.yaml`. Shared by the file and HTTP
+// registries.
+Result<std::shared_ptr<const manifest::PackageIndex>> finish_index(manifest::PackageIndex parsed,
+                                                                   const std::string& package,
+                                                                   const std::string& where);
+
 }  // namespace wharf::source

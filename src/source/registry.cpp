@@ -26,16 +26,8 @@ class FileRegistry final : public Registry {
     if (auto it = m_cache.find(package); it != m_cache.end()) return it->second;
     auto file = m_dir / "index" / (package + ".yaml");
     std::shared_ptr<const manifest::PackageIndex> result;
-    if (auto loaded = WHARF_TRY(manifest::load_package_index_file(file, index_cache()))) {
-      auto parsed = *std::move(loaded);
-      if (parsed.name != package)
-        return fail_input(file.string() + ": index names package `" + parsed.name +
-                          "`, expected `" + package + "`");
-      for (auto& version : parsed.versions)
-        for (auto& artifact : version.artifacts)
-          artifact.url = resolve_relative("index/" + package + ".yaml", artifact.url);
-      result = std::make_shared<const manifest::PackageIndex>(std::move(parsed));
-    }
+    if (auto loaded = WHARF_TRY(manifest::load_package_index_file(file, index_cache())))
+      result = WHARF_TRY(finish_index(*std::move(loaded), package, file.string()));
     m_cache.emplace(package, result);
     return result;
   }
@@ -97,10 +89,6 @@ Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const s
     return open_git_registry(name, url, location.base_url, manifest_root, options);
   if (location.kind == RegistryKind::Http)
     return open_http_registry(name, url, location.base_url, options);
-  if (location.kind != RegistryKind::File)
-    return fail(
-        "registry `" + name + "` (" + url + "): git registries are not supported by this build",
-        "use a file: or https:// registry");
   std::error_code ec;
   if (!std::filesystem::is_directory(location.dir, ec))
     return fail("registry `" + name + "` (" + url + "): folder " + location.dir.string() +
@@ -113,6 +101,19 @@ Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const s
   auto root_text = WHARF_TRY(read_file(root_file));
   WHARF_TRY(manifest::parse_registry_root(root_text, root_file.string()));
   return std::unique_ptr<Registry>(new FileRegistry(name, url, location.dir));
+}
+
+Result<std::shared_ptr<const manifest::PackageIndex>> finish_index(manifest::PackageIndex parsed,
+                                                                   const std::string& package,
+                                                                   const std::string& where) {
+  if (parsed.name != package)
+    return fail_input(where + ": index names package `" + parsed.name + "`, expected `" + package +
+                      "`");
+  const std::string index_file = "index/" + package + ".yaml";
+  for (auto& version : parsed.versions)
+    for (auto& artifact : version.artifacts)
+      artifact.url = resolve_relative(index_file, artifact.url);
+  return std::make_shared<const manifest::PackageIndex>(std::move(parsed));
 }
 
 std::string resolve_relative(const std::string& index_file, const std::string& url) {
