@@ -33,6 +33,7 @@ class TerminalReporter final : public ops::ExplainingReporter {
   void explained_change(ops::ChangeKind kind, std::string_view name, std::string_view old_version,
                         std::string_view new_version, std::string_view reason) override;
   bool show_reasons = false;
+  bool wants_reasons() const override { return show_reasons; }
   void warning(std::string_view message) override;
   void detail(std::string_view message) override;
   // Progress bars on a terminal only; nothing in a pipe, with -q or --json.

@@ -204,7 +204,8 @@ void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
 void report_lock_changes(Reporter& reporter, const lockfile::Lockfile* before,
                          const lockfile::Lockfile& after, const ChangeCauses& causes) {
   auto* explaining = dynamic_cast<ExplainingReporter*>(&reporter);
-  if (!explaining) return report_lock_changes(reporter, before, after);
+  if (!explaining || !explaining->wants_reasons())
+    return report_lock_changes(reporter, before, after);
 
   // The reasons look at versions alone.
   std::map<std::string, Versions> old_versions;

@@ -252,6 +252,9 @@ Result<OutdatedReport> outdated(const Context& context, const InspectOptions& op
 // required"). The default forwards to change() without the reason.
 class ExplainingReporter : public Reporter {
  public:
+  // Whether explained_change() will show the reason; finding one costs index
+  // lookups, so it is not worked out when it would be dropped.
+  virtual bool wants_reasons() const { return true; }
   virtual void explained_change(ChangeKind kind, std::string_view name,
                                 std::string_view old_version, std::string_view new_version,
                                 std::string_view reason) {
