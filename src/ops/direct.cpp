@@ -376,8 +376,7 @@ Result<void> fetch_direct_packages(const Context& context,
     apply_layout(tree, *layout);
   }
   if (fetched > 0)
-    context.reporter->step("Fetched", std::to_string(fetched) + " git/url/path package" +
-                                          (fetched == 1 ? "" : "s") + " in " +
+    context.reporter->step("Fetched", plural(fetched, "git/url/path package") + " in " +
                                           format_duration(Clock::now() - start));
   return {};
 }

@@ -212,8 +212,6 @@ std::string unsolvable_details(const solve::Unsolvable& unsolvable, const std::s
   return details.dump();
 }
 
-namespace {}  // namespace
-
 std::vector<std::string> locked_platforms(const manifest::Manifest& manifest) {
   std::vector<std::string> platforms = manifest.platforms;
   if (platforms.empty()) platforms.push_back(manifest::current_platform());

@@ -109,8 +109,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   report_index_stats(reporter, registries);
   std::string bytes = lockfile::serialize(lock);
   bool changed = !existing || lockfile::serialize(*existing) != bytes;
-  reporter.step("Resolved", std::to_string(lock.packages.size()) + " package" +
-                                (lock.packages.size() == 1 ? "" : "s") + " in " +
+  reporter.step("Resolved", plural(lock.packages.size(), "package") + " in " +
                                 format_duration(Clock::now() - start));
 
   if (mode == LockMode::Locked && changed) {
@@ -235,9 +234,8 @@ Result<bool> install_environment(const Context& context, const lockfile::Lockfil
   if (auto recorded = store.record_use(lock_path_of(context.project_dir), keys); !recorded)
     reporter.warning("could not record cache use: " + recorded.error().message);
   auto touched = report.plan.add.size() + report.plan.replace.size() + report.plan.remove.size();
-  reporter.step("Installed", "environment `" + env + "` (" + std::to_string(wanted.size()) +
-                                 " package" + (wanted.size() == 1 ? "" : "s") + ", " +
-                                 std::to_string(touched) + " changed) in " +
+  reporter.step("Installed", "environment `" + env + "` (" + plural(wanted.size(), "package") +
+                                 ", " + std::to_string(touched) + " changed) in " +
                                  format_duration(Clock::now() - start));
   return true;
 }
