@@ -143,9 +143,17 @@ def last_line(text: str) -> str:
     return lines[-1][:200] if lines else ""
 
 
+def settle_index_files(project: Path) -> None:
+    """Index files younger than a second are not remembered by identity
+    (index_cache.hpp); wait until they are older so that the cache is warm."""
+    newest = max(f.stat().st_mtime for f in (project / "registry" / "index").iterdir())
+    time.sleep(max(0.0, newest + 1.1 - time.time()))
+
+
 def run_wharf(driver: Path, uni_dir: Path, timeout: float) -> Answer:
     # Warm cache, as the issue's target says: one untimed run fills the cache
     # of parsed index files that `wharf lock` keeps, then the timed run reads it.
+    settle_index_files(uni_dir / "wharf")
     cmd = [str(driver), str(uni_dir / "wharf"), "--index-cache", str(uni_dir / "wharf-index-cache")]
     warm, _ = timed(cmd, timeout)
     if warm is None:
@@ -180,10 +188,7 @@ def run_wharf_lock(wharf: Path, uni_dir: Path, timeout: float) -> Answer:
     a warm cache (one untimed run first), as a user would run it."""
     project = uni_dir / "wharf"
     env = dict(os.environ, WHARF_CACHE_DIR=str(uni_dir / "wharf-lock-cache"), NO_COLOR="1")
-    # Index files younger than a second are not remembered by identity
-    # (index_cache.hpp); wait until they are older so that the cache is warm.
-    newest = max(f.stat().st_mtime for f in (project / "registry" / "index").iterdir())
-    time.sleep(max(0.0, newest + 1.1 - time.time()))
+    settle_index_files(project)
     cmd = [str(wharf), "-q", "lock", "--update"]
     warm, _ = timed(cmd, timeout, cwd=project, env=env)
     if warm is None:

@@ -79,7 +79,7 @@ solve::Requirement to_requirement(const std::string& name, const version::Constr
 class FileRegistryProvider final : public solve::Provider {
  public:
   FileRegistryProvider(fs::path root, manifest::IndexCache cache)
-      : m_root(std::move(root)), m_index_cache(std::move(cache)) {}
+      : m_root(std::move(root)), m_index(m_root / "index", std::move(cache)) {}
 
   Result<std::vector<solve::Candidate>> candidates(const std::string& name) override {
     const manifest::PackageIndex* index = WHARF_TRY(load(name));
@@ -116,9 +116,7 @@ class FileRegistryProvider final : public solve::Provider {
       return it->second ? &*it->second : nullptr;
     auto start = Clock::now();
     double cpu_start = cpu_ms();
-    fs::path file = m_root / "index" / (name + ".yaml");
-    std::optional<manifest::PackageIndex> parsed =
-        WHARF_TRY(manifest::load_package_index_file(file, m_index_cache));
+    std::optional<manifest::PackageIndex> parsed = WHARF_TRY(m_index.load(name + ".yaml"));
     if (parsed) ++m_read;
     m_index_ms += ms_since(start);
     m_index_cpu_ms += cpu_ms() - cpu_start;
@@ -127,7 +125,7 @@ class FileRegistryProvider final : public solve::Provider {
   }
 
   fs::path m_root;
-  manifest::IndexCache m_index_cache;
+  manifest::IndexFolder m_index;
   std::unordered_map<std::string, std::optional<manifest::PackageIndex>> m_cache;
   double m_index_ms = 0;
   double m_index_cpu_ms = 0;

@@ -1,7 +1,11 @@
 #include "wharf/manifest/index_cache.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstring>
 
 #include "wharf/util/fs.hpp"
 #include "wharf/util/hash.hpp"
@@ -26,10 +30,6 @@ PackageIndex canonical_order(PackageIndex index) {
         [](const IndexArtifact& a, const IndexArtifact& b) { return a.platform < b.platform; });
   }
   return index;
-}
-
-std::string file_stamp_line(const FileIdentity& id) {
-  return "# wharf index file " + std::to_string(kIndexCacheFormat) + " " + identity_text(id) + "\n";
 }
 
 }  // namespace
@@ -60,70 +60,195 @@ void keep_entry(const std::filesystem::path& path, const std::string& entry) {
   if (!ec) (void)write_file_atomic(path, entry, Durability::CacheOnly);
 }
 
-struct Loaded {
-  PackageIndex index;
-  bool canonical = false;  // read as it is, without the cache
-};
-
-Result<Loaded> load_text(std::string_view text, const std::string& file_label,
-                         const IndexCache& cache) {
-  // Canonical files need no cache: the fast path reads them as they are.
-  if (auto canonical = parse_canonical_package_index(text))
-    return Loaded{canonical_order(*std::move(canonical)), true};
-  if (cache.dir.empty())
-    return Loaded{canonical_order(WHARF_TRY(parse_package_index(text, file_label)))};
-
-  std::string sha = sha256_hex(text);
-  std::filesystem::path entry_path = cache.dir / sha;
-  if (auto entry = read_file(entry_path))
-    if (auto cached = read_index_cache_entry(*entry, sha)) return Loaded{*std::move(cached)};
-  PackageIndex parsed = canonical_order(WHARF_TRY(parse_package_index(text, file_label)));
-  keep_entry(entry_path, write_index_cache_entry(parsed, sha));
-  return Loaded{std::move(parsed)};
-}
-
 }  // namespace
 
 Result<PackageIndex> load_package_index(std::string_view text, const std::string& file_label,
                                         const IndexCache& cache) {
-  return WHARF_TRY(load_text(text, file_label, cache)).index;
+  // Canonical files need no cache: the fast path reads them as they are.
+  if (auto canonical = parse_canonical_package_index(text))
+    return canonical_order(*std::move(canonical));
+  if (cache.dir.empty()) return canonical_order(WHARF_TRY(parse_package_index(text, file_label)));
+
+  std::string sha = sha256_hex(text);
+  std::filesystem::path entry_path = cache.dir / sha;
+  if (auto entry = read_file(entry_path))
+    if (auto cached = read_index_cache_entry(*entry, sha)) return *std::move(cached);
+  PackageIndex parsed = canonical_order(WHARF_TRY(parse_package_index(text, file_label)));
+  keep_entry(entry_path, write_index_cache_entry(parsed, sha));
+  return parsed;
 }
 
-Result<std::optional<PackageIndex>> load_package_index_file(const std::filesystem::path& file,
-                                                            const IndexCache& cache) {
+namespace {
+
+// The layout of a folder entry; a different one is a miss.
+constexpr int kFolderFormat = 1;
+
+std::string folder_stamp_line(const std::string& purpose, const std::filesystem::path& folder) {
+  return "# wharf index folder " + std::to_string(kFolderFormat) + " " + purpose + ": " +
+         folder.string() + "\n";
+}
+
+// Guards a slot's bytes against a damaged or truncated cache file (not
+// against an attacker, who could as well rewrite the checksum): 64-bit
+// multiply-xorshift over 8-byte words.
+std::uint64_t checksum(std::string_view bytes) {
+  std::uint64_t h = 0x9E3779B97F4A7C15ull ^ bytes.size();
+  auto mix = [&](std::uint64_t w) {
+    h = (h ^ w) * 0xFF51AFD7ED558CCDull;
+    h ^= h >> 29;
+  };
+  std::size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    mix(w);
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
+  mix(tail);
+  return h;
+}
+
+// `<file name> <identity> <bytes> <checksum>` without the newline; false when
+// malformed.
+bool parse_slot_line(std::string_view line, std::string_view& name, std::string_view& identity,
+                     std::size_t& bytes, std::uint64_t& sum) {
+  std::string_view fields[4];
+  for (auto& field : fields) {
+    auto space = line.find(' ');
+    field = line.substr(0, space);
+    line = space == std::string_view::npos ? std::string_view() : line.substr(space + 1);
+    if (field.empty()) return false;
+  }
+  if (!line.empty()) return false;
+  name = fields[0];
+  identity = fields[1];
+  auto parse = [](std::string_view text, int base, auto& out) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out, base);
+    return ec == std::errc() && end == text.data() + text.size();
+  };
+  return parse(fields[2], 10, bytes) && parse(fields[3], 16, sum);
+}
+
+}  // namespace
+
+IndexFolder::IndexFolder(std::filesystem::path folder, IndexCache cache, std::string purpose)
+    : m_folder(std::move(folder)), m_cache(std::move(cache)), m_purpose(std::move(purpose)) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(m_folder, ec);
+  if (!ec) m_folder = absolute.lexically_normal();
+}
+
+IndexFolder::~IndexFolder() {
+  save();
+}
+
+std::filesystem::path IndexFolder::entry_path() const {
+  return m_cache.dir / ("folder-" + sha256_hex(m_purpose + ": " + m_folder.string()));
+}
+
+void IndexFolder::set_cache(IndexCache cache) {
+  m_cache = std::move(cache);
+  m_opened = false;
+  m_dirty = false;
+  m_entry.clear();
+  m_slots.clear();
+}
+
+void IndexFolder::open() {
+  m_opened = true;
+  if (m_cache.dir.empty()) return;
+  auto entry = read_file(entry_path());
+  if (!entry) return;
+  m_entry = *std::move(entry);
+  std::string_view rest = m_entry;
+  std::string stamp = folder_stamp_line(m_purpose, m_folder);
+  if (!rest.starts_with(stamp)) return;
+  rest.remove_prefix(stamp.size());
+  while (!rest.empty()) {
+    auto eol = rest.find('\n');
+    std::string_view name, identity;
+    std::size_t bytes = 0;
+    std::uint64_t sum = 0;
+    if (eol == std::string_view::npos ||
+        !parse_slot_line(rest.substr(0, eol), name, identity, bytes, sum) ||
+        bytes > rest.size() - eol - 1)
+      break;  // a damaged tail: keep what was read before it
+    Slot slot;
+    slot.identity = identity;
+    slot.view = rest.substr(eol + 1, bytes);
+    slot.checksum = sum;
+    m_slots.insert_or_assign(std::string(name), std::move(slot));
+    rest.remove_prefix(eol + 1 + bytes);
+  }
+}
+
+Result<std::optional<PackageIndex>> IndexFolder::load(const std::string& file_name,
+                                                      const Finish& finish) {
+  if (!m_opened) open();
+  std::filesystem::path file = m_folder / file_name;
   FileIdentity before = file_identity(file);
+  auto slot = m_slots.find(file_name);
   if (!before.exists) {
     std::error_code ec;
-    if (!std::filesystem::exists(file, ec) && !ec) return std::nullopt;  // else: say why below
-  }
-  if (cache.dir.empty()) {
-    auto text = WHARF_TRY(read_file(file));
-    return load_package_index(text, file.string(), cache);
-  }
-  std::error_code ec;
-  auto absolute = std::filesystem::absolute(file, ec);
-  std::filesystem::path entry_path =
-      cache.dir / ("file-" + sha256_hex((ec ? file : absolute).lexically_normal().string()));
-  if (before.exists) {
-    FileIdentity entry_id = file_identity(entry_path);
-    if (entry_id.exists && before.ctime_ns < entry_id.mtime_ns) {
-      if (auto entry = read_file(entry_path)) {
-        std::string stamp = file_stamp_line(before);
-        if (std::string_view(*entry).starts_with(stamp))
-          if (auto cached =
-                  parse_canonical_package_index(std::string_view(*entry).substr(stamp.size())))
-            return *std::move(cached);
+    if (!std::filesystem::exists(file, ec) && !ec) {
+      if (slot != m_slots.end()) {
+        m_slots.erase(slot);
+        m_dirty = true;
       }
+      return std::nullopt;
+    }
+    // else: reading it says why below
+  }
+  std::string identity = identity_text(before);
+  if (slot != m_slots.end() && before.exists && slot->second.identity == identity &&
+      checksum(slot->second.body()) == slot->second.checksum) {
+    if (auto cached = decode_package_index(slot->second.body())) {
+      ++m_answered;
+      return *std::move(cached);
     }
   }
   auto text = WHARF_TRY(read_file(file));
-  auto loaded = WHARF_TRY(load_text(text, file.string(), cache));
+  PackageIndex loaded = WHARF_TRY(load_package_index(text, file.string(), m_cache));
+  if (finish) loaded = WHARF_TRY(finish(std::move(loaded)));
+  ++m_parsed;
   using namespace std::chrono;
   auto now_ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
-  if (!loaded.canonical && before.exists && now_ns - before.ctime_ns > 1'000'000'000 &&
-      file_identity(file) == before)
-    keep_entry(entry_path, file_stamp_line(before) + write_package_index(loaded.index));
-  return std::move(loaded.index);
+  if (m_cache.dir.empty() || !before.exists || now_ns - before.ctime_ns <= 1'000'000'000 ||
+      file_identity(file) != before)
+    return loaded;
+  Slot fresh;
+  fresh.identity = std::move(identity);
+  fresh.owned = encode_package_index(loaded);
+  fresh.checksum = checksum(fresh.owned);
+  m_slots.insert_or_assign(file_name, std::move(fresh));
+  m_dirty = true;
+  return loaded;
+}
+
+void IndexFolder::save() {
+  if (!m_dirty || m_cache.dir.empty()) return;
+  m_dirty = false;
+  std::string out = folder_stamp_line(m_purpose, m_folder);
+  std::size_t total = out.size();
+  for (const auto& [name, slot] : m_slots)
+    total += name.size() + slot.identity.size() + 24 + slot.body().size();
+  out.reserve(total);
+  for (const auto& [name, slot] : m_slots) {
+    auto body = slot.body();
+    out += name;
+    out += ' ';
+    out += slot.identity;
+    out += ' ';
+    out += std::to_string(body.size());
+    out += ' ';
+    out += fmt::format("{:x}", slot.checksum);
+    out += '\n';
+    out += body;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(m_cache.dir, ec);
+  if (!ec) (void)write_file_atomic(entry_path(), out, Durability::CacheOnly);
 }
 
 }  // namespace wharf::manifest

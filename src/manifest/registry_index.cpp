@@ -126,18 +126,42 @@ Result<IndexVersion> parse_version(const Source& source, const YAML::Node& node,
 
 namespace {
 
-// Registries repeat a few constraint texts thousands of times (`*`, `^1.2`),
-// and copying a parsed one is several times cheaper than parsing it; nullptr
-// for an invalid text. Per thread, bounded.
-const version::Constraint* parsed_constraint(std::string_view text) {
-  thread_local std::unordered_map<std::string, std::optional<version::Constraint>> memo;
+// Registries repeat a few constraint texts (`*`, `^1.2`) and version texts
+// thousands of times, and copying a parsed value (which shares its parse) is
+// several times cheaper than parsing it; nullptr for an invalid text. Per
+// thread and per type (Version, Constraint), bounded.
+template <class T>
+const T* parsed(std::string_view text) {
+  thread_local std::unordered_map<std::string, std::optional<T>> memo;
   if (auto it = memo.find(std::string(text)); it != memo.end())
     return it->second ? &*it->second : nullptr;
   if (memo.size() >= 4096) memo.clear();
-  auto parsed = version::Constraint::parse(text);
+  auto value = T::parse(text);
   auto& slot = memo[std::string(text)];
-  if (parsed) slot = *std::move(parsed);
+  if (value) slot = *std::move(value);
   return slot ? &*slot : nullptr;
+}
+
+// Counted ahead so that the parser allocates each list once: the dependency
+// lines at the start of `text` (six spaces in, not a list item), and the
+// `  - version: ` lines in all of it.
+std::size_t count_dependency_lines(std::string_view text) {
+  std::size_t n = 0;
+  while (text.starts_with("      ") && !text.starts_with("      -")) {
+    ++n;
+    auto end = text.find('\n');
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return n;
+}
+
+std::size_t count_version_lines(std::string_view text) {
+  std::size_t n = 0;
+  for (auto at = text.find("\n  - version: "); at != std::string_view::npos;
+       at = text.find("\n  - version: ", at + 1))
+    ++n;
+  return n;
 }
 
 }  // namespace
@@ -157,17 +181,19 @@ std::optional<PackageIndex> parse_canonical_package_index(std::string_view text)
   }
   if (lines.peek() != "versions:") return std::nullopt;
   lines.skip();
+  index.versions.reserve(count_version_lines(text));
   while (!lines.at_end()) {
     IndexVersion entry;
     auto version_text = yaml::canonical_field(lines.peek(), "  - version: ");
     if (!version_text) return std::nullopt;
-    auto version = version::Version::parse(*version_text);
+    const auto* version = parsed<version::Version>(*version_text);
     if (!version) return std::nullopt;
-    entry.version = *std::move(version);
+    entry.version = *version;
     lines.skip();
 
     if (lines.peek() == "    dependencies:") {
       lines.skip();
+      entry.dependencies.reserve(count_dependency_lines(lines.rest()));
       while (lines.peek().starts_with("      ") && !lines.peek().starts_with("      -")) {
         auto line = lines.peek().substr(6);
         auto colon = line.find(": ");
@@ -175,7 +201,7 @@ std::optional<PackageIndex> parse_canonical_package_index(std::string_view text)
         auto dep_name = line.substr(0, colon);
         auto constraint_text = yaml::canonical_scalar(line.substr(colon + 2));
         if (!is_valid_package_name(dep_name) || !constraint_text) return std::nullopt;
-        const auto* constraint = parsed_constraint(*constraint_text);
+        const auto* constraint = parsed<version::Constraint>(*constraint_text);
         if (!constraint) return std::nullopt;
         for (const auto& [existing, c] : entry.dependencies)
           if (existing == dep_name) return std::nullopt;
@@ -300,6 +326,116 @@ Result<PackageIndex> parse_package_index(std::string_view text, const std::strin
                       "version " + index.versions[i].version.to_string() + " of `" + index.name +
                           "` is listed twice",
                       "remove one entry, or regenerate the index with `wharf registry index`");
+  return index;
+}
+
+// ---- the binary form: for wharf's own cache --------------------------------
+
+namespace {
+
+void put_count(std::string& out, std::uint64_t n) {  // LEB128
+  while (n >= 0x80) {
+    out += static_cast<char>((n & 0x7F) | 0x80);
+    n >>= 7;
+  }
+  out += static_cast<char>(n);
+}
+
+void put_text(std::string& out, std::string_view text) {
+  put_count(out, text.size());
+  out += text;
+}
+
+// Reads what put_count() and put_text() wrote; once anything is out of
+// bounds `ok` stays false and every read returns zero or empty.
+struct BinaryReader {
+  std::string_view rest;
+  bool ok = true;
+
+  std::uint64_t count() {
+    std::uint64_t n = 0;
+    for (int shift = 0; ok && shift < 64; shift += 7) {
+      if (rest.empty()) break;
+      auto byte = static_cast<unsigned char>(rest.front());
+      rest.remove_prefix(1);
+      n |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+      if (!(byte & 0x80)) return n;
+    }
+    ok = false;
+    return 0;
+  }
+  std::string_view text() {
+    std::uint64_t n = count();
+    if (!ok || n > rest.size()) {
+      ok = false;
+      return {};
+    }
+    auto out = rest.substr(0, n);
+    rest.remove_prefix(n);
+    return out;
+  }
+  // A list length, bounded by the bytes left (each entry takes at least one).
+  std::size_t length() {
+    std::uint64_t n = count();
+    if (n > rest.size()) ok = false;
+    return ok ? static_cast<std::size_t>(n) : 0;
+  }
+};
+
+}  // namespace
+
+std::string encode_package_index(const PackageIndex& index) {
+  std::string out;
+  put_text(out, index.name);
+  put_count(out, index.versions.size());
+  for (const auto& v : index.versions) {
+    put_text(out, v.version.to_string());
+    out += v.yanked ? '\1' : '\0';
+    put_count(out, v.dependencies.size());
+    for (const auto& [name, constraint] : v.dependencies) {
+      put_text(out, name);
+      put_text(out, constraint.text());
+    }
+    put_count(out, v.artifacts.size());
+    for (const auto& a : v.artifacts) {
+      put_text(out, a.platform);
+      put_text(out, a.url);
+      put_text(out, a.sha256);
+      put_count(out, a.size);
+    }
+  }
+  return out;
+}
+
+std::optional<PackageIndex> decode_package_index(std::string_view bytes) {
+  BinaryReader in{bytes};
+  PackageIndex index;
+  index.name = in.text();
+  index.versions.resize(in.length());
+  for (auto& v : index.versions) {
+    const auto* version = parsed<version::Version>(in.text());
+    if (!version || !in.ok || in.rest.empty()) return std::nullopt;
+    v.version = *version;
+    v.yanked = in.rest.front() == '\1';
+    in.rest.remove_prefix(1);
+    std::size_t dependencies = in.length();
+    v.dependencies.reserve(dependencies);
+    for (; dependencies > 0 && in.ok; --dependencies) {
+      auto name = in.text();
+      const auto* constraint = parsed<version::Constraint>(in.text());
+      if (!constraint) return std::nullopt;
+      v.dependencies.emplace_back(std::string(name), *constraint);
+    }
+    v.artifacts.resize(in.length());
+    for (auto& a : v.artifacts) {
+      a.platform = in.text();
+      a.url = in.text();
+      a.sha256 = in.text();
+      a.size = in.count();
+    }
+    if (!in.ok) return std::nullopt;
+  }
+  if (!in.ok || !in.rest.empty()) return std::nullopt;
   return index;
 }
 

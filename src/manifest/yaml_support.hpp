@@ -110,6 +110,7 @@ class LineReader {
  public:
   explicit LineReader(std::string_view text) : m_rest(text) {}
   bool at_end() const { return m_rest.empty(); }
+  std::string_view rest() const { return m_rest; }  // from the current line on
   std::string_view peek() const { return m_rest.substr(0, m_rest.find('\n')); }
   void skip() {
     auto end = m_rest.find('\n');

@@ -277,7 +277,8 @@ class HttpRegistry final : public Registry {
   Result<std::shared_ptr<const manifest::PackageIndex>> parse(const std::string& package,
                                                               const std::string& text,
                                                               const std::string& where) const {
-    return finish_index(WHARF_TRY(manifest::parse_package_index(text, where)), package, where);
+    return std::make_shared<const manifest::PackageIndex>(WHARF_TRY(
+        finish_index(WHARF_TRY(manifest::parse_package_index(text, where)), package, where)));
   }
 
   using Loaded = std::optional<std::pair<std::string, Meta>>;

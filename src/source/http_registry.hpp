@@ -19,8 +19,7 @@ Result<std::unique_ptr<Registry>> open_http_registry(const std::string& name,
 // messages): checks that it names that package, and joins its relative
 // artifact URLs onto `index/<package>.yaml`. Shared by the file and HTTP
 // registries.
-Result<std::shared_ptr<const manifest::PackageIndex>> finish_index(manifest::PackageIndex parsed,
-                                                                   const std::string& package,
-                                                                   const std::string& where);
+Result<manifest::PackageIndex> finish_index(manifest::PackageIndex parsed,
+                                            const std::string& package, const std::string& where);
 
 }  // namespace wharf::source

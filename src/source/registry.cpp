@@ -19,15 +19,27 @@ bool has_scheme(std::string_view url) {
 class FileRegistry final : public Registry {
  public:
   FileRegistry(std::string name, std::string url, std::filesystem::path dir)
-      : Registry(std::move(name), std::move(url)), m_dir(std::move(dir)) {}
+      : Registry(std::move(name), std::move(url)),
+        m_dir(std::move(dir)),
+        m_index(m_dir / "index", {}, "registry 1") {}
+
+  void set_index_cache(manifest::IndexCache cache) override {
+    std::lock_guard guard(m_mutex);
+    m_index.set_cache(cache);
+    Registry::set_index_cache(std::move(cache));
+  }
 
   Result<std::shared_ptr<const manifest::PackageIndex>> index(const std::string& package) override {
     std::lock_guard guard(m_mutex);
     if (auto it = m_cache.find(package); it != m_cache.end()) return it->second;
-    auto file = m_dir / "index" / (package + ".yaml");
+    std::string file_name = package + ".yaml";
     std::shared_ptr<const manifest::PackageIndex> result;
-    if (auto loaded = WHARF_TRY(manifest::load_package_index_file(file, index_cache())))
-      result = WHARF_TRY(finish_index(*std::move(loaded), package, file.string()));
+    // The folder cache keeps indexes finished, so a hit skips the URL joins too.
+    auto finish = [&](manifest::PackageIndex parsed) {
+      return finish_index(std::move(parsed), package, (m_dir / "index" / file_name).string());
+    };
+    if (auto loaded = WHARF_TRY(m_index.load(file_name, finish)))
+      result = std::make_shared<const manifest::PackageIndex>(*std::move(loaded));
     m_cache.emplace(package, result);
     return result;
   }
@@ -44,6 +56,7 @@ class FileRegistry final : public Registry {
  private:
   std::filesystem::path m_dir;
   std::mutex m_mutex;
+  manifest::IndexFolder m_index;  // guarded by m_mutex
   std::map<std::string, std::shared_ptr<const manifest::PackageIndex>> m_cache;
 };
 
@@ -103,9 +116,8 @@ Result<std::unique_ptr<Registry>> open_registry(const std::string& name, const s
   return std::unique_ptr<Registry>(new FileRegistry(name, url, location.dir));
 }
 
-Result<std::shared_ptr<const manifest::PackageIndex>> finish_index(manifest::PackageIndex parsed,
-                                                                   const std::string& package,
-                                                                   const std::string& where) {
+Result<manifest::PackageIndex> finish_index(manifest::PackageIndex parsed,
+                                            const std::string& package, const std::string& where) {
   if (parsed.name != package)
     return fail_input(where + ": index names package `" + parsed.name + "`, expected `" + package +
                       "`");
@@ -113,7 +125,7 @@ Result<std::shared_ptr<const manifest::PackageIndex>> finish_index(manifest::Pac
   for (auto& version : parsed.versions)
     for (auto& artifact : version.artifacts)
       artifact.url = resolve_relative(index_file, artifact.url);
-  return std::make_shared<const manifest::PackageIndex>(std::move(parsed));
+  return parsed;
 }
 
 std::string resolve_relative(const std::string& index_file, const std::string& url) {

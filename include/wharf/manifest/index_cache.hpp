@@ -19,7 +19,11 @@
 // invalid file fails with parse_package_index()'s error and is never cached.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,18 +45,67 @@ inline constexpr int kIndexCacheFormat = 1;
 Result<PackageIndex> load_package_index(std::string_view text, const std::string& file_label,
                                         const IndexCache& cache);
 
-// Reads the index file `file` through `cache`, like load_package_index() of
-// its bytes, but without reading or hashing a file it has seen: a file that
-// was not canonical gets a second entry, `<dir>/file-<sha256 of its absolute
-// path>`, that records the file's identity (device, inode, size, mtime,
-// ctime; util/fs.hpp) with the parsed index. It answers only while the file
-// has exactly that identity and its ctime is older than the entry. An entry
-// is written only for a file unchanged for a second before it was read, so
-// an edit in the same clock tick as the read (which could keep the identity)
-// is never recorded. Canonical files are read directly, as before. nullopt
-// when there is no such file (the registry lacks the package).
-Result<std::optional<PackageIndex>> load_package_index_file(const std::filesystem::path& file,
-                                                            const IndexCache& cache);
+// The index files of one folder (a file registry's or a git checkout's
+// `index/`), read through `cache` without reading or hashing a file it has
+// seen. Every file this object parsed is recorded, with its identity (device,
+// inode, size, mtime, ctime; util/fs.hpp), in one entry for the folder,
+// `<dir>/folder-<sha256 of the purpose and the folder's absolute path>`: a
+// stamp line, then for each file a line `<file name> <identity> <bytes>
+// <checksum>` and that many bytes of the index in encode_package_index()'s
+// binary form, as the caller's `finish` left it (the purpose names what
+// `finish` does, so that callers that finish differently never share an
+// entry). The entry is read once, on the first
+// load(); a file is then answered from it with one stat while it has exactly
+// the recorded identity, and read and parsed as before (through the content
+// cache) otherwise. A file is recorded only when it was unchanged for a second
+// before it was read, so an edit in the same clock tick as the read (which
+// could keep the identity) is never recorded. save() writes the entry back,
+// atomically, when some file was not answered by it; the destructor calls it.
+// Not thread-safe: the registry that owns it serialises its calls.
+class IndexFolder {
+ public:
+  IndexFolder(std::filesystem::path folder, IndexCache cache, std::string purpose = "parsed");
+  ~IndexFolder();
+  IndexFolder(const IndexFolder&) = delete;
+  IndexFolder& operator=(const IndexFolder&) = delete;
+
+  void set_cache(IndexCache cache);
+
+  // The index in `<folder>/<file_name>`: load_package_index()'s result passed
+  // through `finish` (which may fail; a failure is not recorded), with their
+  // errors; nullopt when there is no such file (the registry lacks the
+  // package). `finish` must depend on nothing but the index and `file_name`.
+  using Finish = std::function<Result<PackageIndex>(PackageIndex)>;
+  Result<std::optional<PackageIndex>> load(const std::string& file_name,
+                                           const Finish& finish = nullptr);
+
+  // Writes the folder's entry if load() parsed a file the entry did not hold
+  // (or dropped one); a cache that cannot be written is skipped silently.
+  void save();
+
+  // How many load() calls the entry answered, and how many parsed a file.
+  std::size_t answered() const { return m_answered; }
+  std::size_t parsed() const { return m_parsed; }
+
+ private:
+  struct Slot {
+    std::string identity;   // identity_text() of the file when it was recorded
+    std::string_view view;  // the canonical layout, in m_entry ...
+    std::string owned;      // ... or here, for a file parsed by this object
+    std::uint64_t checksum = 0;
+    std::string_view body() const { return owned.empty() ? view : std::string_view(owned); }
+  };
+  void open();
+  std::filesystem::path entry_path() const;
+
+  std::filesystem::path m_folder;
+  IndexCache m_cache;
+  std::string m_purpose;
+  bool m_opened = false, m_dirty = false;
+  std::string m_entry;  // the entry as read; slots point into it
+  std::map<std::string, Slot, std::less<>> m_slots;
+  std::size_t m_answered = 0, m_parsed = 0;
+};
 
 // The cache entry for an index whose bytes hash to `sha256`, and its reader
 // (nullopt when the entry is not one for that hash or does not parse).

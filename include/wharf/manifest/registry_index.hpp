@@ -52,6 +52,15 @@ std::optional<PackageIndex> parse_canonical_package_index(std::string_view text)
 // platform.
 std::string write_package_index(const PackageIndex& index);
 
+// A compact binary form of an index, for wharf's own cache
+// (manifest/index_cache.hpp): lengths and texts, in the index's order, with no
+// YAML to scan. decode_package_index() gives back exactly the index encoded,
+// and nullopt for bytes that are not such a form (truncated, trailing bytes,
+// an invalid version or constraint); it does not re-check names and hashes,
+// which the cache guards with a checksum.
+std::string encode_package_index(const PackageIndex& index);
+std::optional<PackageIndex> decode_package_index(std::string_view bytes);
+
 struct RegistryRoot {
   int format = 1;
   std::string name;

@@ -139,64 +139,186 @@ TEST_CASE("index cache: invalid files fail as the parser does and are not cached
   CHECK(entries_in(cache.dir) == 0);
 }
 
-TEST_CASE("index cache: a file seen before is answered by its identity, never when it changed",
+namespace {
+
+std::vector<fs::path> folder_entries(const fs::path& dir) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string().starts_with("folder-")) found.push_back(e.path());
+  return found;
+}
+
+// Files are recorded only once unchanged for a second; a ctime cannot be set
+// back, so the tests wait.
+void wait_until_settled() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+}
+
+}  // namespace
+
+TEST_CASE("index folder: a file seen before is answered by its identity, never when it changed",
           "[manifest]") {
   TempDir dir;
   IndexCache cache{dir.path() / "c"};
-  fs::path file = dir.path() / "hello.yaml";
-  REQUIRE(write_file_atomic(file, hand_written(">=1.2")));
-  auto file_entries = [&] {
-    std::vector<fs::path> found;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(cache.dir, ec))
-      if (e.path().filename().string().starts_with("file-")) found.push_back(e.path());
-    return found;
-  };
+  fs::path folder = dir.path() / "index";
+  fs::create_directories(folder);
+  REQUIRE(write_file_atomic(folder / "hello.yaml", hand_written(">=1.2")));
 
-  // Just written: read through the content cache, but not recorded by
-  // identity (an edit in the same clock tick could keep it).
-  auto fresh_read = load_package_index_file(file, cache);
-  REQUIRE(fresh_read);
-  REQUIRE(*fresh_read);
-  auto fresh = **fresh_read;
-  CHECK(fresh.versions[1].dependencies[1].second.text() == ">=1.2");
-  CHECK(file_entries().empty());
+  // Just written: parsed, but not recorded (an edit in the same clock tick
+  // could keep the identity).
+  {
+    IndexFolder index(folder, cache);
+    auto fresh = index.load("hello.yaml");
+    REQUIRE(fresh);
+    REQUIRE(*fresh);
+    CHECK((*fresh)->versions[1].dependencies[1].second.text() == ">=1.2");
+    CHECK(index.parsed() == 1);
+  }
+  CHECK(folder_entries(cache.dir).empty());
 
-  // Still for over a second: the next read records it.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  REQUIRE(load_package_index_file(file, cache));
-  auto entries = file_entries();
-  REQUIRE(entries.size() == 1);
+  // Still for over a second: the next reader records it, and the one after
+  // that is answered by the entry without parsing the file.
+  wait_until_settled();
+  std::string recorded;
+  {
+    IndexFolder index(folder, cache);
+    auto loaded = index.load("hello.yaml").value();
+    REQUIRE(loaded);
+    recorded = write_package_index(*loaded);
+    CHECK(index.parsed() == 1);
+  }
+  REQUIRE(folder_entries(cache.dir).size() == 1);
+  {
+    IndexFolder index(folder, cache);
+    auto hit = index.load("hello.yaml").value();
+    REQUIRE(hit);
+    CHECK(index.answered() == 1);
+    CHECK(index.parsed() == 0);
+    CHECK(write_package_index(*hit) == recorded);
+  }
 
-  // The entry answers without the file being read: one that says something
-  // else for the same identity is what the loader returns.
-  auto entry = read_file(entries[0]);
-  REQUIRE(entry);
-  auto header = entry->substr(0, entry->find('\n') + 1);
-  auto other = parse_package_index(hand_written("<9"), "x.yaml");
-  REQUIRE(other);
-  REQUIRE(write_file_atomic(entries[0], header + write_package_index(*other)));
-  auto hit = load_package_index_file(file, cache).value();
-  REQUIRE(hit);
-  CHECK(hit->versions[1].dependencies[1].second.text() == "<9");
+  // An edit changes the identity: the file is parsed again at once.
+  REQUIRE(write_file_atomic(folder / "hello.yaml", hand_written(">=1.3")));
+  {
+    IndexFolder index(folder, cache);
+    auto edited = index.load("hello.yaml").value();
+    REQUIRE(edited);
+    CHECK(edited->versions[1].dependencies[1].second.text() == ">=1.3");
+    CHECK(index.answered() == 0);
+  }
 
-  // An edit changes the identity: the file is read again at once.
-  REQUIRE(write_file_atomic(file, hand_written(">=1.3")));
-  auto edited = load_package_index_file(file, cache).value();
-  REQUIRE(edited);
-  CHECK(edited->versions[1].dependencies[1].second.text() == ">=1.3");
-
-  // A canonical file needs no entry: it is read directly.
-  fs::path canonical = dir.path() / "canonical.yaml";
-  REQUIRE(write_file_atomic(canonical, write_package_index(fresh)));
-  auto direct = load_package_index_file(canonical, cache).value();
-  REQUIRE(direct);
-  CHECK(write_package_index(*direct) == write_package_index(fresh));
-  CHECK(file_entries().size() == 1);
-
-  // A missing file is no index, not an error; an unreadable one is an error.
-  auto missing = load_package_index_file(dir.path() / "missing.yaml", cache);
+  // A missing file is no index, not an error; a folder in its place is an error.
+  IndexFolder index(folder, cache);
+  auto missing = index.load("missing.yaml");
   REQUIRE(missing);
   CHECK_FALSE(*missing);
-  CHECK_FALSE(load_package_index_file(dir.path(), cache));
+  fs::create_directories(folder / "dir.yaml");
+  CHECK_FALSE(index.load("dir.yaml"));
+}
+
+TEST_CASE("index folder: every valid file is recorded, finished, and never shared across purposes",
+          "[manifest]") {
+  TempDir dir;
+  IndexCache cache{dir.path() / "c"};
+  fs::path folder = dir.path() / "index";
+  fs::create_directories(folder);
+  // A URL with a quote and a space cannot be written in the canonical
+  // layout; the binary form holds it.
+  std::string odd =
+      "name: odd\nversions:\n  - version: 2.0.0-rc.1\n    artifacts:\n"
+      "      - platform: linux-x86_64\n        url: \"../a/it's here.tar.gz\"\n"
+      "        sha256: \"" +
+      std::string(64, 'b') + "\"\n        size: 77\n";
+  REQUIRE(write_file_atomic(folder / "odd.yaml", odd));
+  REQUIRE(write_file_atomic(folder / "hello.yaml", hand_written("^1")));
+  wait_until_settled();
+
+  int finished = 0;
+  IndexFolder::Finish finish = [&](PackageIndex parsed) -> Result<PackageIndex> {
+    ++finished;
+    if (parsed.name == "broken") return fail("finish refused it");
+    for (auto& v : parsed.versions)
+      for (auto& a : v.artifacts) a.url = "finished/" + a.url;
+    return parsed;
+  };
+  {
+    IndexFolder index(folder, cache, "test finish");
+    REQUIRE(index.load("odd.yaml", finish).value());
+    REQUIRE(index.load("hello.yaml", finish).value());
+    CHECK(finished == 2);
+  }
+  {
+    IndexFolder index(folder, cache, "test finish");
+    auto hit = index.load("odd.yaml", finish).value();
+    REQUIRE(hit);
+    CHECK(finished == 2);  // answered finished, not finished twice
+    CHECK(index.answered() == 1);
+    REQUIRE(hit->versions.size() == 1);
+    CHECK(hit->versions[0].version.to_string() == "2.0.0-rc.1");
+    REQUIRE(hit->versions[0].artifacts.size() == 1);
+    CHECK(hit->versions[0].artifacts[0].url == "finished/../a/it's here.tar.gz");
+    CHECK(hit->versions[0].artifacts[0].platform == "linux-x86_64");
+    CHECK(hit->versions[0].artifacts[0].sha256 == std::string(64, 'b'));
+    CHECK(hit->versions[0].artifacts[0].size == 77);
+  }
+  {
+    // Another purpose has its own entry: nothing finished leaks into it.
+    IndexFolder index(folder, cache);
+    auto plain = index.load("odd.yaml").value();
+    REQUIRE(plain);
+    CHECK(index.parsed() == 1);
+    CHECK(plain->versions[0].artifacts[0].url == "../a/it's here.tar.gz");
+  }
+  CHECK(folder_entries(cache.dir).size() == 2);
+
+  // A failing finish is the load's error and is not recorded.
+  REQUIRE(write_file_atomic(folder / "broken.yaml", "name: broken\nversions: []\n"));
+  wait_until_settled();
+  for (int round = 0; round < 2; ++round) {
+    IndexFolder index(folder, cache, "test finish");
+    auto refused = index.load("broken.yaml", finish);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().message.find("finish refused it") != std::string::npos);
+  }
+}
+
+TEST_CASE("index folder: a damaged entry falls back to parsing the files", "[manifest]") {
+  TempDir dir;
+  IndexCache cache{dir.path() / "c"};
+  fs::path folder = dir.path() / "index";
+  fs::create_directories(folder);
+  REQUIRE(write_file_atomic(folder / "hello.yaml", hand_written(">=1.2")));
+  wait_until_settled();
+  std::string expected;
+  {
+    IndexFolder index(folder, cache);
+    expected = write_package_index(*index.load("hello.yaml").value());
+  }
+  auto entries = folder_entries(cache.dir);
+  REQUIRE(entries.size() == 1);
+  std::string entry = read_file(entries[0]).value();
+
+  auto check_parsed = [&](const std::string& damaged) {
+    REQUIRE(write_file_atomic(entries[0], damaged));
+    IndexFolder index(folder, cache);
+    auto loaded = index.load("hello.yaml");
+    REQUIRE(loaded);
+    REQUIRE(*loaded);
+    CHECK(write_package_index(**loaded) == expected);
+    CHECK(index.answered() == 0);
+    CHECK(index.parsed() == 1);
+  };
+  // A flipped byte in the body, every truncation of the entry, and garbage.
+  std::string flipped = entry;
+  flipped[flipped.size() - 5] ^= 0x20;
+  check_parsed(flipped);
+  for (std::size_t cut : {std::size_t{0}, std::size_t{10}, entry.find('\n') + 1,
+                          entry.find('\n') + 8, entry.size() - 1})
+    check_parsed(entry.substr(0, cut));
+  check_parsed(std::string(300, '\xff'));
+  // The entry written back by the last reader answers again.
+  IndexFolder index(folder, cache);
+  REQUIRE(index.load("hello.yaml"));
+  CHECK(index.answered() == 1);
 }

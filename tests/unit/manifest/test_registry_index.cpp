@@ -229,6 +229,55 @@ TEST_CASE("the canonical fast path reads what write_package_index writes", "[man
   }
 }
 
+TEST_CASE("the binary form gives back exactly the index encoded, and rejects damage",
+          "[manifest]") {
+  auto index = parse_package_index(sample_index(), "index/hello.yaml");
+  REQUIRE(index);
+  index->versions.push_back(
+      {*version::Version::parse("3"),
+       {{"zlib", *version::Constraint::parse(">=1.2, <2 || =3.0")},
+        {"abc", *version::Constraint::parse("^0.1.0-rc.1")}},  // not in name order: kept as is
+       {{"linux-x86_64", "it's \"odd\"\n", std::string(64, 'f'), 1ull << 40},
+        {"any", std::string(300, 'u'), std::string(64, 'e'), 0}},
+       true});
+  std::string bytes = encode_package_index(*index);
+  auto decoded = decode_package_index(bytes);
+  REQUIRE(decoded);
+  CHECK(decoded->name == index->name);
+  REQUIRE(decoded->versions.size() == index->versions.size());
+  for (std::size_t i = 0; i < index->versions.size(); ++i) {
+    const auto& a = index->versions[i];
+    const auto& b = decoded->versions[i];
+    CHECK(a.version.to_string() == b.version.to_string());
+    CHECK(a.yanked == b.yanked);
+    REQUIRE(a.dependencies.size() == b.dependencies.size());
+    for (std::size_t d = 0; d < a.dependencies.size(); ++d) {
+      CHECK(a.dependencies[d].first == b.dependencies[d].first);
+      CHECK(a.dependencies[d].second == b.dependencies[d].second);
+      CHECK(a.dependencies[d].second.text() == b.dependencies[d].second.text());
+    }
+    REQUIRE(a.artifacts.size() == b.artifacts.size());
+    for (std::size_t k = 0; k < a.artifacts.size(); ++k) {
+      CHECK(a.artifacts[k].platform == b.artifacts[k].platform);
+      CHECK(a.artifacts[k].url == b.artifacts[k].url);
+      CHECK(a.artifacts[k].sha256 == b.artifacts[k].sha256);
+      CHECK(a.artifacts[k].size == b.artifacts[k].size);
+    }
+  }
+  CHECK(encode_package_index(*decoded) == bytes);
+
+  // Every truncation, trailing bytes, and an invalid version text are rejected.
+  for (std::size_t cut = 0; cut < bytes.size(); ++cut)
+    CHECK_FALSE(decode_package_index(std::string_view(bytes).substr(0, cut)));
+  CHECK_FALSE(decode_package_index(bytes + "x"));
+  std::string bad = bytes;
+  auto at = bad.find("1.2.0");
+  REQUIRE(at != std::string::npos);
+  bad[at] = 'x';
+  CHECK_FALSE(decode_package_index(bad));
+  CHECK_FALSE(decode_package_index(std::string(20, '\xff')));
+}
+
 TEST_CASE("the fast path declines anything unusual, and errors stay located", "[manifest]") {
   PackageIndex index{"a", {}};
   index.versions.push_back({*version::Version::parse("1.0.0"), {}, {}, false});
