@@ -61,11 +61,20 @@ std::string lock_path_of(const fs::path& project) {
   return (project / "wharf.lock").string();
 }
 
-Result<std::optional<lockfile::Lockfile>> load_existing_lock(const fs::path& project) {
+// wharf.lock as parsed, with its bytes (to tell whether a new lock changes it
+// without serializing the old one).
+struct ExistingLock {
+  lockfile::Lockfile lock;
+  std::string text;
+};
+
+Result<std::optional<ExistingLock>> load_existing_lock(const fs::path& project) {
   fs::path path = lock_path_of(project);
   std::error_code ec;
-  if (!fs::exists(path, ec)) return std::optional<lockfile::Lockfile>{};
-  return WHARF_TRY(lockfile::load(path));
+  if (!fs::exists(path, ec)) return std::optional<ExistingLock>{};
+  auto text = WHARF_TRY(read_file(path));
+  auto lock = WHARF_TRY(lockfile::parse(text, path.string()));
+  return std::optional<ExistingLock>{ExistingLock{std::move(lock), std::move(text)}};
 }
 
 // Locks (if needed) and returns the lockfile that should be installed.
@@ -79,7 +88,9 @@ struct LockStep {
 Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest& manifest,
                                const LockOptions& options, LockMode mode) {
   auto& reporter = *context.reporter;
-  auto existing = WHARF_TRY(load_existing_lock(context.project_dir));
+  auto loaded = WHARF_TRY(load_existing_lock(context.project_dir));
+  std::optional<lockfile::Lockfile> existing;
+  if (loaded) existing = std::move(loaded->lock);
   bool update_asked = options.update_all || !options.update.empty();
   std::optional<lockfile::FreshnessReport> freshness;
   if (existing) freshness = lockfile::check_fresh(*existing, manifest);
@@ -108,7 +119,9 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
       WHARF_TRY(resolve_lockfile(manifest, registries, existing ? &*existing : nullptr, options));
   report_index_stats(reporter, registries);
   std::string bytes = lockfile::serialize(lock);
-  bool changed = !existing || lockfile::serialize(*existing) != bytes;
+  // The same bytes are no change; other bytes may still say the same (a
+  // lock written by hand or by an older wharf).
+  bool changed = !existing || (loaded->text != bytes && lockfile::serialize(*existing) != bytes);
   reporter.step("Resolved", plural(lock.packages.size(), "package") + " in " +
                                 format_duration(Clock::now() - start));
 
@@ -125,7 +138,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
     report_lock_changes(reporter, existing ? &*existing : nullptr, lock,
                         ChangeCauses{manifest, registries, options});
   if (changed && !options.dry_run)
-    WHARF_TRY_VOID(lockfile::save(lock_path_of(context.project_dir), lock));
+    WHARF_TRY_VOID(write_file_atomic(lock_path_of(context.project_dir), bytes));
   std::string why = !existing ? "wharf.lock does not exist"
                     : fresh   ? "--update"
                               : freshness->reason;
@@ -352,7 +365,7 @@ Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
     if (!existing)
       return fail("--frozen needs wharf.lock, and there is none in " + context.project_dir.string(),
                   "run `wharf lock` first");
-    lock = std::move(*existing);
+    lock = std::move(existing->lock);
   } else {
     manifest = WHARF_TRY(manifest::load_manifest(context.project_dir / "wharf.yaml"));
     auto step = WHARF_TRY(ensure_locked(context, *manifest, options.lock, options.mode));
