@@ -151,17 +151,17 @@ void IndexFolder::set_cache(IndexCache cache) {
   m_cache = std::move(cache);
   m_opened = false;
   m_dirty = false;
-  m_entry.clear();
   m_slots.clear();
+  m_entry = MappedFile();
 }
 
 void IndexFolder::open() {
   m_opened = true;
   if (m_cache.dir.empty()) return;
-  auto entry = read_file(entry_path());
+  auto entry = MappedFile::open(entry_path());
   if (!entry) return;
   m_entry = *std::move(entry);
-  std::string_view rest = m_entry;
+  std::string_view rest = m_entry.bytes();
   std::string stamp = folder_stamp_line(m_purpose, m_folder);
   if (!rest.starts_with(stamp)) return;
   rest.remove_prefix(stamp.size());

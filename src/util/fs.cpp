@@ -1,6 +1,7 @@
 #include "wharf/util/fs.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <utility>
 
 namespace wharf {
 
@@ -48,6 +50,44 @@ Result<std::string> read_file(const fs::path& path) {
   ::close(fd);
   out.resize(used);
   return out;
+}
+
+std::optional<MappedFile> MappedFile::open(const fs::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  std::optional<MappedFile> out;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+    out.emplace();
+    if (st.st_size > 0) {
+      auto size = static_cast<std::size_t>(st.st_size);
+      void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      if (data == MAP_FAILED) {
+        out.reset();
+      } else {
+        out->m_data = static_cast<const char*>(data);
+        out->m_size = size;
+      }
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : m_data(std::exchange(other.m_data, nullptr)), m_size(std::exchange(other.m_size, 0)) {}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    this->~MappedFile();
+    m_data = std::exchange(other.m_data, nullptr);
+    m_size = std::exchange(other.m_size, 0);
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (m_data) ::munmap(const_cast<char*>(m_data), m_size);
 }
 
 fs::path unique_sibling(const fs::path& target, std::string_view tag) {

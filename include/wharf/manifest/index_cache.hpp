@@ -30,6 +30,7 @@
 
 #include "wharf/manifest/registry_index.hpp"
 #include "wharf/util/error.hpp"
+#include "wharf/util/fs.hpp"
 
 namespace wharf::manifest {
 
@@ -102,7 +103,7 @@ class IndexFolder {
   IndexCache m_cache;
   std::string m_purpose;
   bool m_opened = false, m_dirty = false;
-  std::string m_entry;  // the entry as read; slots point into it
+  MappedFile m_entry;  // the entry as read; slots point into it
   std::map<std::string, Slot, std::less<>> m_slots;
   std::size_t m_answered = 0, m_parsed = 0;
 };

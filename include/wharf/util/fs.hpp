@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,25 @@ namespace wharf {
 namespace fs = std::filesystem;
 
 Result<std::string> read_file(const fs::path& path);
+
+// A regular file mapped read-only, for large cache files read once: no copy
+// into the heap and no page faults while reading (the mapping is populated
+// up front). Only for files wharf replaces by rename, never rewrites in
+// place (a file truncated under a mapping faults its readers).
+class MappedFile {
+ public:
+  // nullopt when the file cannot be opened or is not a regular file.
+  static std::optional<MappedFile> open(const fs::path& path);
+  MappedFile() = default;
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  ~MappedFile();
+  std::string_view bytes() const { return {m_data, m_size}; }
+
+ private:
+  const char* m_data = nullptr;
+  std::size_t m_size = 0;
+};
 // How durable write_file_atomic() makes a file. Both are atomic (readers
 // see the old content or the new, never a mix); Flushed also survives a power
 // loss (fsync of the file and its folder). CacheOnly is for entries that are

@@ -46,6 +46,33 @@ Result<int> quarter(int x) {
 }
 }  // namespace
 
+TEST_CASE("a mapped file reads the bytes of the file it was opened on", "[util]") {
+  TempDir dir;
+  fs::path file = dir.path() / "data";
+  std::string content(10000, 'x');
+  content[0] = 'a';
+  content.back() = 'z';
+  REQUIRE(write_file_atomic(file, content));
+  auto mapped = MappedFile::open(file);
+  REQUIRE(mapped);
+  CHECK(mapped->bytes() == content);
+
+  // A rename over it (how wharf replaces files) leaves the mapping as it was.
+  REQUIRE(write_file_atomic(file, "new"));
+  CHECK(mapped->bytes() == content);
+  MappedFile moved = std::move(*mapped);
+  CHECK(moved.bytes() == content);
+  CHECK(mapped->bytes().empty());
+  CHECK(MappedFile::open(file)->bytes() == "new");
+
+  REQUIRE(write_file_atomic(dir.path() / "empty", ""));
+  auto empty = MappedFile::open(dir.path() / "empty");
+  REQUIRE(empty);
+  CHECK(empty->bytes().empty());
+  CHECK_FALSE(MappedFile::open(dir.path() / "missing"));
+  CHECK_FALSE(MappedFile::open(dir.path()));
+}
+
 TEST_CASE("WHARF_TRY propagates the first error", "[util]") {
   CHECK(quarter(8).value() == 2);
   auto r = quarter(6);
