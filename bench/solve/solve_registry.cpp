@@ -36,6 +36,7 @@
 #include "wharf/manifest/registry_index.hpp"
 #include "wharf/solve/solver.hpp"
 #include "wharf/util/fs.hpp"
+#include "wharf/util/heap.hpp"
 
 namespace {
 
@@ -199,6 +200,7 @@ Result<nlohmann::json> run(const fs::path& project, const manifest::IndexCache& 
 }  // namespace
 
 int main(int argc, char** argv) {
+  wharf::prepare_heap();  // as the wharf binary does
   std::optional<fs::path> project;
   bool quiet = false;
   manifest::IndexCache cache;

@@ -1,5 +1,7 @@
 #include "wharf/cli/cli.hpp"
+#include "wharf/util/heap.hpp"
 
 int main(int argc, char** argv) {
+  wharf::prepare_heap();
   return wharf::cli::run(argc, argv);
 }

@@ -1,0 +1,41 @@
+#include "wharf/util/heap.hpp"
+
+#include <cstdint>
+#include <cstdlib>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+namespace wharf {
+
+void prepare_heap() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+  if (const char* skip = std::getenv("WHARF_DEFAULT_HEAP"); skip && *skip == '1') return;
+  constexpr std::size_t kStep = std::size_t{64} << 20;
+  constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
+  if (mallopt(M_TOP_PAD, static_cast<int>(kStep)) != 1) return;
+  // Grow the heap now, so that the new kStep bytes can be advised while
+  // still untouched: blocks below the mmap threshold (128 KiB at least) come
+  // from free chunks or the heap's top, and once those are used up the heap
+  // grows. A process that has allocated little needs one or two.
+  auto* before = static_cast<char*>(sbrk(0));
+  if (before == reinterpret_cast<char*>(-1)) return;
+  void* probes[64];
+  int used = 0;
+  while (used < 64 && static_cast<char*>(sbrk(0)) == before) {
+    probes[used] = std::malloc(std::size_t{100} << 10);
+    if (!probes[used]) break;
+    ++used;
+  }
+  auto* after = static_cast<char*>(sbrk(0));
+  for (int i = 0; i < used; ++i) std::free(probes[i]);
+  auto start = (reinterpret_cast<std::uintptr_t>(before) + kHuge - 1) & ~(kHuge - 1);
+  auto end = reinterpret_cast<std::uintptr_t>(after);
+  if (end > start) (void)madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
+#endif
+}
+
+}  // namespace wharf
