@@ -474,7 +474,7 @@ void append_flow_list(std::string& out, const std::vector<std::string>& items) {
   out += '[';
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i > 0) out += ", ";
-    out += yaml::scalar(items[i]);
+    yaml::append_scalar(out, items[i]);
   }
   out += ']';
 }
@@ -540,8 +540,11 @@ std::string serialize_normalized(const Lockfile& lock) {
   for (const auto& package : lock.packages) {
     if (!first) out += '\n';
     first = false;
-    append(out, "  - name: ", yaml::scalar(package.name),
-           "\n    version: ", yaml::double_quoted(package.version.to_string()), "\n    source:\n");
+    out += "  - name: ";
+    yaml::append_scalar(out, package.name);
+    out += "\n    version: ";
+    yaml::append_double_quoted(out, package.version.to_string());
+    out += "\n    source:\n";
     const auto& source = package.source;
     switch (source.kind) {
       case SourceKind::Registry:
@@ -557,10 +560,9 @@ std::string serialize_normalized(const Lockfile& lock) {
         out += "      path: ";
         break;
     }
-    append(out,
-           yaml::scalar(source.kind == SourceKind::Path ? source.location
-                                                        : redact_url(source.location)),
-           "\n");
+    yaml::append_scalar(
+        out, source.kind == SourceKind::Path ? source.location : redact_url(source.location));
+    out += '\n';
     if (source.kind == SourceKind::Git) {
       append(out, "      commit: ", yaml::double_quoted(source.commit), "\n");
       if (!source.reference.empty())
@@ -572,11 +574,18 @@ std::string serialize_normalized(const Lockfile& lock) {
     }
     out += "    platforms:\n";
     for (const auto& platform : package.platforms) {
-      append(out, "      ", yaml::scalar(platform.platform), ":\n");
-      if (platform.artifact)
-        append(out, "        url: ", yaml::scalar(redact_url(platform.artifact->url)),
-               "\n        sha256: ", yaml::double_quoted(platform.artifact->sha256),
-               "\n        size: ", std::to_string(platform.artifact->size), "\n");
+      out += "      ";
+      yaml::append_scalar(out, platform.platform);
+      out += ":\n";
+      if (const auto& artifact = platform.artifact) {
+        out += "        url: ";
+        yaml::append_scalar(out, redact_url(artifact->url));
+        out += "\n        sha256: ";
+        yaml::append_double_quoted(out, artifact->sha256);
+        out += "\n        size: ";
+        out += std::to_string(artifact->size);
+        out += '\n';
+      }
       out += "        dependencies: ";
       append_flow_list(out, platform.dependencies);
       out += '\n';

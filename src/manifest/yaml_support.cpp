@@ -217,7 +217,16 @@ bool is_plain_scalar(std::string_view text) {
 }
 
 std::string scalar(std::string_view text) {
-  return is_plain_scalar(text) ? std::string(text) : double_quoted(text);
+  std::string out;
+  append_scalar(out, text);
+  return out;
+}
+
+void append_scalar(std::string& out, std::string_view text) {
+  if (is_plain_scalar(text))
+    out += text;
+  else
+    append_double_quoted(out, text);
 }
 
 std::optional<std::string_view> canonical_scalar(std::string_view text) {
@@ -263,17 +272,21 @@ std::optional<std::string_view> canonical_field(std::string_view line, std::stri
 }
 
 std::string double_quoted(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  append_double_quoted(out, text);
+  return out;
+}
+
+void append_double_quoted(std::string& out, std::string_view text) {
+  out += '"';
   if (std::none_of(text.begin(), text.end(), [](char c) {
         return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
       })) {
-    std::string out;
-    out.reserve(text.size() + 2);
-    out += '"';
     out += text;
     out += '"';
-    return out;
+    return;
   }
-  std::string out = "\"";
   for (char c : text) {
     switch (c) {
       case '"':
@@ -303,7 +316,6 @@ std::string double_quoted(std::string_view text) {
     }
   }
   out += '"';
-  return out;
 }
 
 }  // namespace wharf::manifest::yaml

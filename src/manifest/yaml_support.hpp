@@ -96,6 +96,9 @@ Result<std::vector<std::pair<std::string, version::Constraint>>> constraint_pair
 // else double-quoted with escapes; double_quoted() always quotes.
 std::string scalar(std::string_view text);
 std::string double_quoted(std::string_view text);
+// The same, appended to `out` (no temporary string per field).
+void append_scalar(std::string& out, std::string_view text);
+void append_double_quoted(std::string& out, std::string_view text);
 // Whether scalar() leaves `text` plain.
 bool is_plain_scalar(std::string_view text);
 // The inverse of scalar() for the texts the line-based fast readers accept:
