@@ -37,6 +37,21 @@ solve::Requirement to_requirement(const std::string& name, const version::Constr
                             named_prereleases(constraint.text())};
 }
 
+// The entry of `index` for `version`: a binary search, as parsed indexes are
+// sorted ascending and distinct (manifest/registry_index.hpp), with a scan as
+// the fallback should an index not be sorted.
+const manifest::IndexVersion* find_version(const manifest::PackageIndex& index,
+                                           const version::Version& version) {
+  const auto& versions = index.versions;
+  auto it = std::lower_bound(
+      versions.begin(), versions.end(), version,
+      [](const manifest::IndexVersion& v, const version::Version& x) { return v.version < x; });
+  if (it != versions.end() && it->version == version) return &*it;
+  for (const auto& v : versions)
+    if (v.version == version) return &v;
+  return nullptr;
+}
+
 // Answers the solver's questions from the manifest's registries, for one platform.
 class RegistryProvider final : public solve::Provider {
  public:
@@ -68,14 +83,14 @@ class RegistryProvider final : public solve::Provider {
       return out;
     }
     auto* entry = WHARF_TRY(lookup(name));
-    for (const auto& v : entry->index->versions) {
-      if (v.version != version) continue;
-      std::vector<solve::Requirement> out;
-      for (const auto& [dep, constraint] : v.dependencies)
-        out.push_back(to_requirement(dep, constraint));
-      return out;
-    }
-    return fail("internal: " + name + " " + version.to_string() + " vanished from its index");
+    const manifest::IndexVersion* v = find_version(*entry->index, version);
+    if (!v)
+      return fail("internal: " + name + " " + version.to_string() + " vanished from its index");
+    std::vector<solve::Requirement> out;
+    out.reserve(v->dependencies.size());
+    for (const auto& [dep, constraint] : v->dependencies)
+      out.push_back(to_requirement(dep, constraint));
+    return out;
   }
 
   // Hands the names to the registry lookup() would ask first (the pinned one,
@@ -103,7 +118,13 @@ class RegistryProvider final : public solve::Provider {
   };
 
   Result<Entry*> lookup(const std::string& name) {
-    if (auto it = m_entries.find(name); it != m_entries.end()) return &it->second;
+    // The solver asks about one package several times in a row (its versions,
+    // then the dependencies of a version and of its neighbours).
+    if (m_last && m_last->first == name) return &m_last->second;
+    if (auto it = m_entries.find(name); it != m_entries.end()) {
+      m_last = &*it;
+      return &it->second;
+    }
     Entry entry;
     std::vector<std::string> searched;
     if (auto pin = m_pinned.find(name); pin != m_pinned.end()) {
@@ -130,7 +151,8 @@ class RegistryProvider final : public solve::Provider {
       return fail("package `" + name + "` was not found in " + join(searched, ", "),
                   "check the package name, or add the registry that provides it");
     }
-    return &m_entries.emplace(name, std::move(entry)).first->second;
+    m_last = &*m_entries.emplace(name, std::move(entry)).first;
+    return &m_last->second;
   }
 
   const manifest::IndexArtifact* artifact_for(const manifest::IndexVersion& v) const {
@@ -147,7 +169,9 @@ class RegistryProvider final : public solve::Provider {
   std::string m_platform;
   std::map<std::string, std::string> m_pinned;
   const DirectPackages& m_direct;
-  std::map<std::string, Entry> m_entries;
+  // Nodes of an unordered_map stay put, so m_last stays valid.
+  std::unordered_map<std::string, Entry> m_entries;
+  std::pair<const std::string, Entry>* m_last = nullptr;  // the latest lookup()
 };
 
 solve::Resolution to_solver(Resolution r) {
@@ -360,9 +384,7 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
           continue;
         }
         auto* entry = WHARF_TRY(provider.lookup(name));
-        const manifest::IndexVersion* index_version = nullptr;
-        for (const auto& v : entry->index->versions)
-          if (v.version == version) index_version = &v;
+        const manifest::IndexVersion* index_version = find_version(*entry->index, version);
         if (!index_version) return fail("internal: chosen " + name + " is not in its index");
         auto& package = packages[key];
         package.name = name;
