@@ -102,11 +102,11 @@ class RegistryProvider final : public solve::Provider {
       if (m_entries.count(name) || m_direct.count(name)) continue;  // no index to fetch
       auto pin = m_pinned.find(name);
       if (pin == m_pinned.end() && m_registries.decls().empty()) continue;
-      auto registry =
-          m_registries.by_name(pin != m_pinned.end() ? pin->second : m_registries.decls()[0].name);
+      source::Registry* registry =
+          named(pin != m_pinned.end() ? pin->second : m_registries.decls()[0].name);
       if (!registry) continue;  // lookup() reports it
-      auto& batch = batches[*registry];
-      if (batch.empty()) order.push_back(*registry);
+      auto& batch = batches[registry];
+      if (batch.empty()) order.push_back(registry);
       batch.push_back(name);
     }
     for (auto* registry : order) registry->prefetch(batches[registry]);
@@ -155,6 +155,17 @@ class RegistryProvider final : public solve::Provider {
     return &m_last->second;
   }
 
+  // m_registries.by_name(name), remembered; nullptr when it fails (lookup()
+  // reports the error).
+  source::Registry* named(const std::string& name) {
+    for (const auto& [n, registry] : m_named)
+      if (n == name) return registry;
+    auto registry = m_registries.by_name(name);
+    if (!registry) return nullptr;
+    m_named.emplace_back(name, *registry);
+    return *registry;
+  }
+
   const manifest::IndexArtifact* artifact_for(const manifest::IndexVersion& v) const {
     const manifest::IndexArtifact* any = nullptr;
     for (const auto& artifact : v.artifacts) {
@@ -171,7 +182,8 @@ class RegistryProvider final : public solve::Provider {
   const DirectPackages& m_direct;
   // Nodes of an unordered_map stay put, so m_last stays valid.
   std::unordered_map<std::string, Entry> m_entries;
-  std::pair<const std::string, Entry>* m_last = nullptr;  // the latest lookup()
+  std::pair<const std::string, Entry>* m_last = nullptr;           // the latest lookup()
+  std::vector<std::pair<std::string, source::Registry*>> m_named;  // see named()
 };
 
 solve::Resolution to_solver(Resolution r) {

@@ -139,10 +139,14 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
     std::erase_if(raw, [&](const Candidate& c) {
       return c.yanked && !(preferred && c.version == *preferred);
     });
-    std::stable_sort(raw.begin(), raw.end(), [](const Candidate& a, const Candidate& b) {
+    auto before = [](const Candidate& a, const Candidate& b) {
       if (a.version != b.version) return a.version < b.version;
       return !a.yanked && b.yanked;
-    });
+    };
+    // Registries list versions in order already; sorting a sorted list would
+    // still cost a buffer.
+    if (!std::is_sorted(raw.begin(), raw.end(), before))
+      std::stable_sort(raw.begin(), raw.end(), before);
     std::vector<Version>& list = entry.list;
     list.reserve(raw.size());
     for (auto& c : raw)
@@ -177,9 +181,11 @@ Result<Outcome> solve(Provider& provider, const Root& root, const Options& optio
   auto& found = std::get<pubgrub::Solution<Version>>(outcome);
   Solution solution;
   solution.dependencies[root.name] = std::move(found.root_dependencies);
+  // found.packages is sorted by name: each insertion goes at the end.
   for (auto& p : found.packages) {
-    solution.versions.emplace(p.name, std::move(p.version));
-    solution.dependencies[p.name] = std::move(p.dependencies);
+    solution.versions.emplace_hint(solution.versions.end(), p.name, std::move(p.version));
+    solution.dependencies.insert_or_assign(solution.dependencies.end(), std::move(p.name),
+                                           std::move(p.dependencies));
   }
   return Outcome{std::move(solution)};
 }

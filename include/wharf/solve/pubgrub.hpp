@@ -839,6 +839,7 @@ class Solver {
     const std::size_t n = m_packages[p].info.versions.size();
     const bool scan = m_packages[p].info.neighbours == PackageVersions<V>::Neighbours::Scan;
     std::vector<KnownDependency> known;
+    known.reserve(deps.size());
     for (const Dependency<S>& d : deps) {
       PackageId q = intern(d.name);
       if (q == p) {
