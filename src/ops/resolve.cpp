@@ -69,6 +69,7 @@ class RegistryProvider final : public solve::Provider {
       return std::vector<solve::Candidate>{{it->second.package.version, false}};
     auto* entry = WHARF_TRY(lookup(name));
     std::vector<solve::Candidate> out;
+    out.reserve(entry->index->versions.size());
     for (const auto& v : entry->index->versions)
       if (artifact_for(v)) out.push_back({v.version, v.yanked});
     return out;
@@ -89,15 +90,16 @@ class RegistryProvider final : public solve::Provider {
     std::vector<solve::Requirement> out;
     out.reserve(v->dependencies.size());
     for (const auto& [dep, constraint] : v->dependencies)
-      out.push_back(to_requirement(dep, constraint));
+      out.emplace_back(dep, constraint.set(), constraint.text(),
+                       named_prereleases(constraint.text()));
     return out;
   }
 
   // Hands the names to the registry lookup() would ask first (the pinned one,
   // else the default), so remote indexes arrive in parallel batches.
   void prefetch(const std::vector<std::string>& names) override {
-    std::map<source::Registry*, std::vector<std::string>> batches;
-    std::vector<source::Registry*> order;
+    // One batch per registry, in the order first asked (usually just one).
+    std::vector<std::pair<source::Registry*, std::vector<std::string>>> batches;
     for (const auto& name : names) {
       if (m_entries.count(name) || m_direct.count(name)) continue;  // no index to fetch
       auto pin = m_pinned.find(name);
@@ -105,11 +107,12 @@ class RegistryProvider final : public solve::Provider {
       source::Registry* registry =
           named(pin != m_pinned.end() ? pin->second : m_registries.decls()[0].name);
       if (!registry) continue;  // lookup() reports it
-      auto& batch = batches[registry];
-      if (batch.empty()) order.push_back(registry);
-      batch.push_back(name);
+      auto batch = std::find_if(batches.begin(), batches.end(),
+                                [&](const auto& b) { return b.first == registry; });
+      if (batch == batches.end()) batch = batches.insert(batches.end(), {registry, {}});
+      batch->second.push_back(name);
     }
-    for (auto* registry : order) registry->prefetch(batches[registry]);
+    for (const auto& [registry, batch] : batches) registry->prefetch(batch);
   }
 
   struct Entry {

@@ -30,8 +30,8 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
       out.versions.push_back(Version());
       return out;
     }
-    const std::vector<Version>& list = WHARF_TRY(candidates(name))->list;
-    out.versions = list;
+    Entry& entry = *WHARF_TRY(candidates(name));
+    const std::vector<Version>& list = entry.list;
     // Registry versions usually share dependencies with their neighbours, and
     // reading them is cheap once the index is fetched.
     out.neighbours = pubgrub::PackageVersions<Version>::Neighbours::Scan;
@@ -43,6 +43,12 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
       if (it != list.end() && *it == *preferred)
         out.preferred = static_cast<std::size_t>(it - list.begin());
     }
+    // versions() is asked once per package, and dependencies() reads a
+    // package's list again only when it has pre-releases.
+    if (entry.any_prerelease)
+      out.versions = list;
+    else
+      out.versions = std::move(entry.list);
     return out;
   }
 
@@ -126,13 +132,15 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
     bool announced = false;       // passed to prefetch()
     bool loaded = false;          // `list` holds the candidates
     bool any_prerelease = false;  // some candidate is a pre-release
-    std::vector<Version> list;    // sorted and distinct; yanked ones only when preferred
+    // Sorted and distinct; yanked ones only when preferred. Handed to the core
+    // by versions() (and then empty) unless some candidate is a pre-release.
+    std::vector<Version> list;
   };
 
-  Result<const Entry*> candidates(const std::string& name) { return load(name, m_packages[name]); }
+  Result<Entry*> candidates(const std::string& name) { return load(name, m_packages[name]); }
 
   // Fills `entry` (the entry of `name`) with the candidates of `name`.
-  Result<const Entry*> load(const std::string& name, Entry& entry) {
+  Result<Entry*> load(const std::string& name, Entry& entry) {
     if (entry.loaded) return &entry;
     std::vector<Candidate> raw = WHARF_TRY(m_provider.candidates(name));
     std::optional<Version> preferred = preference(name);

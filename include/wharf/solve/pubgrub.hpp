@@ -372,7 +372,7 @@ class Solver {
 
   // ---- incompatibilities -------------------------------------------------
 
-  IncompatId add_incompat(Incompat incompat) {
+  IncompatId add_incompat(Incompat&& incompat) {
     auto id = static_cast<IncompatId>(m_incompats.size());
     for (const auto& t : incompat.terms) m_packages[t.package].incompats.push_back(id);
     m_incompats.push_back(std::move(incompat));
@@ -911,27 +911,44 @@ class Solver {
 
   // ---- solution ----------------------------------------------------------------
 
+  // Orders package ids as their names: one id per name, so sorting ids sorts
+  // names without moving strings.
+  bool name_before(PackageId a, PackageId b) const {
+    const Package& x = m_packages[a];
+    const Package& y = m_packages[b];
+    if (x.order_key != y.order_key) return x.order_key < y.order_key;
+    return x.name < y.name;
+  }
+  void sort_by_name(std::vector<PackageId>& ids) const {
+    std::sort(ids.begin(), ids.end(),
+              [this](PackageId a, PackageId b) { return name_before(a, b); });
+  }
+
   std::vector<std::string> dependency_names(const Package& pkg) const {
-    std::vector<std::string> names;
+    std::vector<PackageId> ids;
     if (pkg.decided_index < pkg.known.size())
-      for (const KnownDependency& k : pkg.known[pkg.decided_index])
-        names.push_back(m_packages[k.dependee].name);
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
+      for (const KnownDependency& k : pkg.known[pkg.decided_index]) ids.push_back(k.dependee);
+    sort_by_name(ids);
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<std::string> names;
+    names.reserve(ids.size());
+    for (PackageId id : ids) names.push_back(m_packages[id].name);
     return names;
   }
 
   Solution<V> solution() const {
     Solution<V> out;
     out.root_dependencies = dependency_names(m_packages[kRoot]);
-    for (PackageId p = 1; p < m_packages.size(); ++p) {
+    std::vector<PackageId> chosen;
+    for (PackageId p = 1; p < m_packages.size(); ++p)
+      if (m_packages[p].decided) chosen.push_back(p);
+    sort_by_name(chosen);
+    out.packages.reserve(chosen.size());
+    for (PackageId p : chosen) {
       const Package& pkg = m_packages[p];
-      if (!pkg.decided) continue;
       out.packages.push_back(
           Selected<V>{pkg.name, pkg.info.versions[pkg.decided_index], dependency_names(pkg)});
     }
-    std::sort(out.packages.begin(), out.packages.end(),
-              [](const Selected<V>& a, const Selected<V>& b) { return a.name < b.name; });
     return out;
   }
 
