@@ -281,8 +281,11 @@ class Solver {
     std::vector<std::vector<KnownDependency>> known;
     std::vector<char> has_known;
     std::vector<std::optional<std::vector<Dependency<S>>>> fetched;  // dependencies as read
-    std::vector<char> self_conflicting;            // versions that exclude themselves
-    std::vector<std::pair<S, std::string>> texts;  // constraint texts seen for this package
+    std::vector<char> self_conflicting;  // versions that exclude themselves
+    // The first dependency on this package with a text, per distinct set, for
+    // explanations; they point into the depender's `fetched`, which never
+    // moves its elements.
+    std::vector<const Dependency<S>*> texts;
   };
 
   // ---- terms -------------------------------------------------------------
@@ -797,7 +800,7 @@ class Solver {
   // The dependencies of one version, duplicates merged (both requirements hold).
   Result<std::vector<Dependency<S>>*> fetch(PackageId p, std::size_t index) {
     if (m_packages[p].fetched[index]) return &*m_packages[p].fetched[index];
-    const V version = m_packages[p].info.versions[index];
+    const V& version = m_packages[p].info.versions[index];
     std::vector<Dependency<S>> deps =
         WHARF_TRY(m_source.dependencies(p, m_packages[p].name, version));
     bool duplicates = false;
@@ -835,7 +838,7 @@ class Solver {
   Result<void> add_dependencies(PackageId p, std::size_t index) {
     // Stable: each package has its own allocation and `fetched` is sized once, when loaded.
     const std::vector<Dependency<S>>& deps = *WHARF_TRY(fetch(p, index));
-    const V version = m_packages[p].info.versions[index];
+    const V& version = m_packages[p].info.versions[index];
     const std::size_t n = m_packages[p].info.versions.size();
     const bool scan = m_packages[p].info.neighbours == PackageVersions<V>::Neighbours::Scan;
     std::vector<KnownDependency> known;
@@ -857,8 +860,8 @@ class Solver {
       if (!d.text.empty()) {
         auto& texts = m_packages[q].texts;
         bool seen = std::any_of(texts.begin(), texts.end(),
-                                [&](const auto& t) { return t.first == d.set; });
-        if (!seen) texts.emplace_back(d.set, d.text);
+                                [&](const Dependency<S>* t) { return t->set == d.set; });
+        if (!seen) texts.push_back(&d);
       }
       // Another version with the same dependency already has an incompatibility.
       const auto& entries = m_packages[p].dependencies;
@@ -957,8 +960,8 @@ class Solver {
   bool is_derived(IncompatId id) const { return m_incompats[id].kind == Kind::Derived; }
 
   std::string set_text(PackageId p, const S& set) const {
-    for (const auto& [s, text] : m_packages[p].texts)
-      if (s == set) return text;
+    for (const Dependency<S>* d : m_packages[p].texts)
+      if (d->set == set) return d->text;
     return set.to_string();
   }
 
