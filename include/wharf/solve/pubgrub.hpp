@@ -258,6 +258,9 @@ class Solver {
     PackageId dependee;
     std::uint32_t entry;  // index in Package::dependencies
   };
+  // Package::flags bits, per version.
+  static constexpr std::uint8_t kHasKnown = 1;         // `known` is filled
+  static constexpr std::uint8_t kSelfConflicting = 2;  // the version excludes itself
   struct Package {
     std::string name;
     std::vector<IncompatId> incompats;
@@ -279,9 +282,8 @@ class Solver {
     // widening adds only non-candidates and merging only unites runs with the
     // same dependency).
     std::vector<std::vector<KnownDependency>> known;
-    std::vector<char> has_known;
+    std::vector<std::uint8_t> flags;                                 // kHasKnown, kSelfConflicting
     std::vector<std::optional<std::vector<Dependency<S>>>> fetched;  // dependencies as read
-    std::vector<char> self_conflicting;  // versions that exclude themselves
     // The first dependency on this package with a text, per distinct set, for
     // explanations; they point into the depender's `fetched`, which never
     // moves its elements.
@@ -687,9 +689,8 @@ class Solver {
     pkg.loaded = true;
     const std::size_t n = pkg.info.versions.size();
     pkg.known.resize(n);
-    pkg.has_known.assign(n, 0);
+    pkg.flags.assign(n, 0);
     pkg.fetched.resize(n);
-    pkg.self_conflicting.assign(n, 0);
     return {};
   }
 
@@ -780,9 +781,9 @@ class Solver {
       return {};
     }
     std::size_t index = m_packages[p].best;
-    if (!m_packages[p].has_known[index]) WHARF_TRY_VOID(add_dependencies(p, index));
+    if (!(m_packages[p].flags[index] & kHasKnown)) WHARF_TRY_VOID(add_dependencies(p, index));
     const Package& pkg = m_packages[p];
-    bool conflict = pkg.self_conflicting[index] != 0;
+    bool conflict = (pkg.flags[index] & kSelfConflicting) != 0;
     for (const KnownDependency& k : pkg.known[index]) {
       if (conflict) break;
       const Incompat& incompat = m_incompats[pkg.dependencies[k.entry].incompat];
@@ -848,7 +849,7 @@ class Solver {
       if (q == p) {
         // A package that depends on itself: harmless when it allows itself.
         if (!d.set.contains(version)) {
-          m_packages[p].self_conflicting[index] = 1;
+          m_packages[p].flags[index] |= kSelfConflicting;
           Incompat incompat({TermEntry{p, Term{S::exactly(version), true}}}, Kind::Dependency);
           incompat.dependee = p;
           incompat.dependee_set = d.set;
@@ -908,7 +909,7 @@ class Solver {
       known.push_back(KnownDependency{q, static_cast<std::uint32_t>(existing)});
     }
     m_packages[p].known[index] = std::move(known);
-    m_packages[p].has_known[index] = 1;
+    m_packages[p].flags[index] |= kHasKnown;
     return {};
   }
 
