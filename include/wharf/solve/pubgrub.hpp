@@ -379,13 +379,19 @@ class Solver {
 
   IncompatId add_incompat(Incompat&& incompat) {
     auto id = static_cast<IncompatId>(m_incompats.size());
-    for (const auto& t : incompat.terms) m_packages[t.package].incompats.push_back(id);
+    for (const auto& t : incompat.terms) push_incompat(m_packages[t.package].incompats, id);
     m_incompats.push_back(std::move(incompat));
     m_contradicted.push_back(kNone);
     return id;
   }
   void attach(IncompatId id) {
-    for (const auto& t : m_incompats[id].terms) m_packages[t.package].incompats.push_back(id);
+    for (const auto& t : m_incompats[id].terms) push_incompat(m_packages[t.package].incompats, id);
+  }
+  // A package is named by a few incompatibilities at least (its dependencies,
+  // its dependers'): start its list at 8 rather than growing it from 1.
+  static void push_incompat(std::vector<IncompatId>& list, IncompatId id) {
+    if (list.capacity() == 0) list.reserve(8);
+    list.push_back(id);
   }
   void detach(IncompatId id) {
     for (const auto& t : m_incompats[id].terms) {
