@@ -37,6 +37,21 @@ solve::Requirement to_requirement(const std::string& name, const version::Constr
                             named_prereleases(constraint.text())};
 }
 
+// The entry of `index` for `version`: a binary search, as parsed indexes are
+// sorted ascending and distinct (manifest/registry_index.hpp), with a scan as
+// the fallback should an index not be sorted.
+const manifest::IndexVersion* find_version(const manifest::PackageIndex& index,
+                                           const version::Version& version) {
+  const auto& versions = index.versions;
+  auto it = std::lower_bound(
+      versions.begin(), versions.end(), version,
+      [](const manifest::IndexVersion& v, const version::Version& x) { return v.version < x; });
+  if (it != versions.end() && it->version == version) return &*it;
+  for (const auto& v : versions)
+    if (v.version == version) return &v;
+  return nullptr;
+}
+
 // Answers the solver's questions from the manifest's registries, for one platform.
 class RegistryProvider final : public solve::Provider {
  public:
@@ -54,6 +69,7 @@ class RegistryProvider final : public solve::Provider {
       return std::vector<solve::Candidate>{{it->second.package.version, false}};
     auto* entry = WHARF_TRY(lookup(name));
     std::vector<solve::Candidate> out;
+    out.reserve(entry->index->versions.size());
     for (const auto& v : entry->index->versions)
       if (artifact_for(v)) out.push_back({v.version, v.yanked});
     return out;
@@ -68,33 +84,35 @@ class RegistryProvider final : public solve::Provider {
       return out;
     }
     auto* entry = WHARF_TRY(lookup(name));
-    for (const auto& v : entry->index->versions) {
-      if (v.version != version) continue;
-      std::vector<solve::Requirement> out;
-      for (const auto& [dep, constraint] : v.dependencies)
-        out.push_back(to_requirement(dep, constraint));
-      return out;
-    }
-    return fail("internal: " + name + " " + version.to_string() + " vanished from its index");
+    const manifest::IndexVersion* v = find_version(*entry->index, version);
+    if (!v)
+      return fail("internal: " + name + " " + version.to_string() + " vanished from its index");
+    std::vector<solve::Requirement> out;
+    out.reserve(v->dependencies.size());
+    for (const auto& [dep, constraint] : v->dependencies)
+      out.emplace_back(dep, constraint.set(), constraint.text(),
+                       named_prereleases(constraint.text()));
+    return out;
   }
 
   // Hands the names to the registry lookup() would ask first (the pinned one,
   // else the default), so remote indexes arrive in parallel batches.
   void prefetch(const std::vector<std::string>& names) override {
-    std::map<source::Registry*, std::vector<std::string>> batches;
-    std::vector<source::Registry*> order;
+    // One batch per registry, in the order first asked (usually just one).
+    std::vector<std::pair<source::Registry*, std::vector<std::string>>> batches;
     for (const auto& name : names) {
       if (m_entries.count(name) || m_direct.count(name)) continue;  // no index to fetch
       auto pin = m_pinned.find(name);
       if (pin == m_pinned.end() && m_registries.decls().empty()) continue;
-      auto registry =
-          m_registries.by_name(pin != m_pinned.end() ? pin->second : m_registries.decls()[0].name);
+      source::Registry* registry =
+          named(pin != m_pinned.end() ? pin->second : m_registries.decls()[0].name);
       if (!registry) continue;  // lookup() reports it
-      auto& batch = batches[*registry];
-      if (batch.empty()) order.push_back(*registry);
-      batch.push_back(name);
+      auto batch = std::find_if(batches.begin(), batches.end(),
+                                [&](const auto& b) { return b.first == registry; });
+      if (batch == batches.end()) batch = batches.insert(batches.end(), {registry, {}});
+      batch->second.push_back(name);
     }
-    for (auto* registry : order) registry->prefetch(batches[registry]);
+    for (const auto& [registry, batch] : batches) registry->prefetch(batch);
   }
 
   struct Entry {
@@ -103,7 +121,13 @@ class RegistryProvider final : public solve::Provider {
   };
 
   Result<Entry*> lookup(const std::string& name) {
-    if (auto it = m_entries.find(name); it != m_entries.end()) return &it->second;
+    // The solver asks about one package several times in a row (its versions,
+    // then the dependencies of a version and of its neighbours).
+    if (m_last && m_last->first == name) return &m_last->second;
+    if (auto it = m_entries.find(name); it != m_entries.end()) {
+      m_last = &*it;
+      return &it->second;
+    }
     Entry entry;
     std::vector<std::string> searched;
     if (auto pin = m_pinned.find(name); pin != m_pinned.end()) {
@@ -130,7 +154,19 @@ class RegistryProvider final : public solve::Provider {
       return fail("package `" + name + "` was not found in " + join(searched, ", "),
                   "check the package name, or add the registry that provides it");
     }
-    return &m_entries.emplace(name, std::move(entry)).first->second;
+    m_last = &*m_entries.emplace(name, std::move(entry)).first;
+    return &m_last->second;
+  }
+
+  // m_registries.by_name(name), remembered; nullptr when it fails (lookup()
+  // reports the error).
+  source::Registry* named(const std::string& name) {
+    for (const auto& [n, registry] : m_named)
+      if (n == name) return registry;
+    auto registry = m_registries.by_name(name);
+    if (!registry) return nullptr;
+    m_named.emplace_back(name, *registry);
+    return *registry;
   }
 
   const manifest::IndexArtifact* artifact_for(const manifest::IndexVersion& v) const {
@@ -147,7 +183,10 @@ class RegistryProvider final : public solve::Provider {
   std::string m_platform;
   std::map<std::string, std::string> m_pinned;
   const DirectPackages& m_direct;
-  std::map<std::string, Entry> m_entries;
+  // Nodes of an unordered_map stay put, so m_last stays valid.
+  std::unordered_map<std::string, Entry> m_entries;
+  std::pair<const std::string, Entry>* m_last = nullptr;           // the latest lookup()
+  std::vector<std::pair<std::string, source::Registry*>> m_named;  // see named()
 };
 
 solve::Resolution to_solver(Resolution r) {
@@ -360,9 +399,7 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
           continue;
         }
         auto* entry = WHARF_TRY(provider.lookup(name));
-        const manifest::IndexVersion* index_version = nullptr;
-        for (const auto& v : entry->index->versions)
-          if (v.version == version) index_version = &v;
+        const manifest::IndexVersion* index_version = find_version(*entry->index, version);
         if (!index_version) return fail("internal: chosen " + name + " is not in its index");
         auto& package = packages[key];
         package.name = name;

@@ -30,8 +30,8 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
       out.versions.push_back(Version());
       return out;
     }
-    const std::vector<Version>& list = WHARF_TRY(candidates(name))->list;
-    out.versions = list;
+    Entry& entry = *WHARF_TRY(candidates(name));
+    const std::vector<Version>& list = entry.list;
     // Registry versions usually share dependencies with their neighbours, and
     // reading them is cheap once the index is fetched.
     out.neighbours = pubgrub::PackageVersions<Version>::Neighbours::Scan;
@@ -43,6 +43,12 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
       if (it != list.end() && *it == *preferred)
         out.preferred = static_cast<std::size_t>(it - list.begin());
     }
+    // versions() is asked once per package, and dependencies() reads a
+    // package's list again only when it has pre-releases.
+    if (entry.any_prerelease)
+      out.versions = list;
+    else
+      out.versions = std::move(entry.list);
     return out;
   }
 
@@ -126,23 +132,29 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
     bool announced = false;       // passed to prefetch()
     bool loaded = false;          // `list` holds the candidates
     bool any_prerelease = false;  // some candidate is a pre-release
-    std::vector<Version> list;    // sorted and distinct; yanked ones only when preferred
+    // Sorted and distinct; yanked ones only when preferred. Handed to the core
+    // by versions() (and then empty) unless some candidate is a pre-release.
+    std::vector<Version> list;
   };
 
-  Result<const Entry*> candidates(const std::string& name) { return load(name, m_packages[name]); }
+  Result<Entry*> candidates(const std::string& name) { return load(name, m_packages[name]); }
 
   // Fills `entry` (the entry of `name`) with the candidates of `name`.
-  Result<const Entry*> load(const std::string& name, Entry& entry) {
+  Result<Entry*> load(const std::string& name, Entry& entry) {
     if (entry.loaded) return &entry;
     std::vector<Candidate> raw = WHARF_TRY(m_provider.candidates(name));
     std::optional<Version> preferred = preference(name);
     std::erase_if(raw, [&](const Candidate& c) {
       return c.yanked && !(preferred && c.version == *preferred);
     });
-    std::stable_sort(raw.begin(), raw.end(), [](const Candidate& a, const Candidate& b) {
+    auto before = [](const Candidate& a, const Candidate& b) {
       if (a.version != b.version) return a.version < b.version;
       return !a.yanked && b.yanked;
-    });
+    };
+    // Registries list versions in order already; sorting a sorted list would
+    // still cost a buffer.
+    if (!std::is_sorted(raw.begin(), raw.end(), before))
+      std::stable_sort(raw.begin(), raw.end(), before);
     std::vector<Version>& list = entry.list;
     list.reserve(raw.size());
     for (auto& c : raw)
@@ -177,9 +189,11 @@ Result<Outcome> solve(Provider& provider, const Root& root, const Options& optio
   auto& found = std::get<pubgrub::Solution<Version>>(outcome);
   Solution solution;
   solution.dependencies[root.name] = std::move(found.root_dependencies);
+  // found.packages is sorted by name: each insertion goes at the end.
   for (auto& p : found.packages) {
-    solution.versions.emplace(p.name, std::move(p.version));
-    solution.dependencies[p.name] = std::move(p.dependencies);
+    solution.versions.emplace_hint(solution.versions.end(), p.name, std::move(p.version));
+    solution.dependencies.insert_or_assign(solution.dependencies.end(), std::move(p.name),
+                                           std::move(p.dependencies));
   }
   return Outcome{std::move(solution)};
 }

@@ -258,6 +258,9 @@ class Solver {
     PackageId dependee;
     std::uint32_t entry;  // index in Package::dependencies
   };
+  // Package::flags bits, per version.
+  static constexpr std::uint8_t kHasKnown = 1;         // `known` is filled
+  static constexpr std::uint8_t kSelfConflicting = 2;  // the version excludes itself
   struct Package {
     std::string name;
     std::vector<IncompatId> incompats;
@@ -279,10 +282,12 @@ class Solver {
     // widening adds only non-candidates and merging only unites runs with the
     // same dependency).
     std::vector<std::vector<KnownDependency>> known;
-    std::vector<char> has_known;
+    std::vector<std::uint8_t> flags;                                 // kHasKnown, kSelfConflicting
     std::vector<std::optional<std::vector<Dependency<S>>>> fetched;  // dependencies as read
-    std::vector<char> self_conflicting;            // versions that exclude themselves
-    std::vector<std::pair<S, std::string>> texts;  // constraint texts seen for this package
+    // The first dependency on this package with a text, per distinct set, for
+    // explanations; they point into the depender's `fetched`, which never
+    // moves its elements.
+    std::vector<const Dependency<S>*> texts;
   };
 
   // ---- terms -------------------------------------------------------------
@@ -372,15 +377,21 @@ class Solver {
 
   // ---- incompatibilities -------------------------------------------------
 
-  IncompatId add_incompat(Incompat incompat) {
+  IncompatId add_incompat(Incompat&& incompat) {
     auto id = static_cast<IncompatId>(m_incompats.size());
-    for (const auto& t : incompat.terms) m_packages[t.package].incompats.push_back(id);
+    for (const auto& t : incompat.terms) push_incompat(m_packages[t.package].incompats, id);
     m_incompats.push_back(std::move(incompat));
     m_contradicted.push_back(kNone);
     return id;
   }
   void attach(IncompatId id) {
-    for (const auto& t : m_incompats[id].terms) m_packages[t.package].incompats.push_back(id);
+    for (const auto& t : m_incompats[id].terms) push_incompat(m_packages[t.package].incompats, id);
+  }
+  // A package is named by a few incompatibilities at least (its dependencies,
+  // its dependers'): start its list at 8 rather than growing it from 1.
+  static void push_incompat(std::vector<IncompatId>& list, IncompatId id) {
+    if (list.capacity() == 0) list.reserve(8);
+    list.push_back(id);
   }
   void detach(IncompatId id) {
     for (const auto& t : m_incompats[id].terms) {
@@ -684,9 +695,8 @@ class Solver {
     pkg.loaded = true;
     const std::size_t n = pkg.info.versions.size();
     pkg.known.resize(n);
-    pkg.has_known.assign(n, 0);
+    pkg.flags.assign(n, 0);
     pkg.fetched.resize(n);
-    pkg.self_conflicting.assign(n, 0);
     return {};
   }
 
@@ -777,9 +787,9 @@ class Solver {
       return {};
     }
     std::size_t index = m_packages[p].best;
-    if (!m_packages[p].has_known[index]) WHARF_TRY_VOID(add_dependencies(p, index));
+    if (!(m_packages[p].flags[index] & kHasKnown)) WHARF_TRY_VOID(add_dependencies(p, index));
     const Package& pkg = m_packages[p];
-    bool conflict = pkg.self_conflicting[index] != 0;
+    bool conflict = (pkg.flags[index] & kSelfConflicting) != 0;
     for (const KnownDependency& k : pkg.known[index]) {
       if (conflict) break;
       const Incompat& incompat = m_incompats[pkg.dependencies[k.entry].incompat];
@@ -797,7 +807,7 @@ class Solver {
   // The dependencies of one version, duplicates merged (both requirements hold).
   Result<std::vector<Dependency<S>>*> fetch(PackageId p, std::size_t index) {
     if (m_packages[p].fetched[index]) return &*m_packages[p].fetched[index];
-    const V version = m_packages[p].info.versions[index];
+    const V& version = m_packages[p].info.versions[index];
     std::vector<Dependency<S>> deps =
         WHARF_TRY(m_source.dependencies(p, m_packages[p].name, version));
     bool duplicates = false;
@@ -835,16 +845,17 @@ class Solver {
   Result<void> add_dependencies(PackageId p, std::size_t index) {
     // Stable: each package has its own allocation and `fetched` is sized once, when loaded.
     const std::vector<Dependency<S>>& deps = *WHARF_TRY(fetch(p, index));
-    const V version = m_packages[p].info.versions[index];
+    const V& version = m_packages[p].info.versions[index];
     const std::size_t n = m_packages[p].info.versions.size();
     const bool scan = m_packages[p].info.neighbours == PackageVersions<V>::Neighbours::Scan;
     std::vector<KnownDependency> known;
+    known.reserve(deps.size());
     for (const Dependency<S>& d : deps) {
       PackageId q = intern(d.name);
       if (q == p) {
         // A package that depends on itself: harmless when it allows itself.
         if (!d.set.contains(version)) {
-          m_packages[p].self_conflicting[index] = 1;
+          m_packages[p].flags[index] |= kSelfConflicting;
           Incompat incompat({TermEntry{p, Term{S::exactly(version), true}}}, Kind::Dependency);
           incompat.dependee = p;
           incompat.dependee_set = d.set;
@@ -856,8 +867,8 @@ class Solver {
       if (!d.text.empty()) {
         auto& texts = m_packages[q].texts;
         bool seen = std::any_of(texts.begin(), texts.end(),
-                                [&](const auto& t) { return t.first == d.set; });
-        if (!seen) texts.emplace_back(d.set, d.text);
+                                [&](const Dependency<S>* t) { return t->set == d.set; });
+        if (!seen) texts.push_back(&d);
       }
       // Another version with the same dependency already has an incompatibility.
       const auto& entries = m_packages[p].dependencies;
@@ -904,33 +915,50 @@ class Solver {
       known.push_back(KnownDependency{q, static_cast<std::uint32_t>(existing)});
     }
     m_packages[p].known[index] = std::move(known);
-    m_packages[p].has_known[index] = 1;
+    m_packages[p].flags[index] |= kHasKnown;
     return {};
   }
 
   // ---- solution ----------------------------------------------------------------
 
+  // Orders package ids as their names: one id per name, so sorting ids sorts
+  // names without moving strings.
+  bool name_before(PackageId a, PackageId b) const {
+    const Package& x = m_packages[a];
+    const Package& y = m_packages[b];
+    if (x.order_key != y.order_key) return x.order_key < y.order_key;
+    return x.name < y.name;
+  }
+  void sort_by_name(std::vector<PackageId>& ids) const {
+    std::sort(ids.begin(), ids.end(),
+              [this](PackageId a, PackageId b) { return name_before(a, b); });
+  }
+
   std::vector<std::string> dependency_names(const Package& pkg) const {
-    std::vector<std::string> names;
+    std::vector<PackageId> ids;
     if (pkg.decided_index < pkg.known.size())
-      for (const KnownDependency& k : pkg.known[pkg.decided_index])
-        names.push_back(m_packages[k.dependee].name);
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
+      for (const KnownDependency& k : pkg.known[pkg.decided_index]) ids.push_back(k.dependee);
+    sort_by_name(ids);
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    std::vector<std::string> names;
+    names.reserve(ids.size());
+    for (PackageId id : ids) names.push_back(m_packages[id].name);
     return names;
   }
 
   Solution<V> solution() const {
     Solution<V> out;
     out.root_dependencies = dependency_names(m_packages[kRoot]);
-    for (PackageId p = 1; p < m_packages.size(); ++p) {
+    std::vector<PackageId> chosen;
+    for (PackageId p = 1; p < m_packages.size(); ++p)
+      if (m_packages[p].decided) chosen.push_back(p);
+    sort_by_name(chosen);
+    out.packages.reserve(chosen.size());
+    for (PackageId p : chosen) {
       const Package& pkg = m_packages[p];
-      if (!pkg.decided) continue;
       out.packages.push_back(
           Selected<V>{pkg.name, pkg.info.versions[pkg.decided_index], dependency_names(pkg)});
     }
-    std::sort(out.packages.begin(), out.packages.end(),
-              [](const Selected<V>& a, const Selected<V>& b) { return a.name < b.name; });
     return out;
   }
 
@@ -939,8 +967,8 @@ class Solver {
   bool is_derived(IncompatId id) const { return m_incompats[id].kind == Kind::Derived; }
 
   std::string set_text(PackageId p, const S& set) const {
-    for (const auto& [s, text] : m_packages[p].texts)
-      if (s == set) return text;
+    for (const Dependency<S>* d : m_packages[p].texts)
+      if (d->set == set) return d->text;
     return set.to_string();
   }
 
