@@ -487,6 +487,9 @@ def main(argv: list[str]) -> int:
                 target = "wharf" if t == "wharf-lock" else t
                 if not (uni_dir / target).exists():
                     gen_universe.EXPORTERS[target](uni, uni_dir / target)
+            # Write the exported files out now, so that the kernel's writeback
+            # does not compete with the tools being timed.
+            os.sync()
             n_versions = sum(len(v) for v in uni.packages.values())
             print(f"{label}: {size} packages, {n_versions} versions", file=sys.stderr, flush=True)
             answers: dict[str, Answer] = {}
