@@ -6,6 +6,8 @@
 #include <charconv>
 #include <chrono>
 #include <cstring>
+#include <iterator>
+#include <vector>
 
 #include "wharf/util/fs.hpp"
 #include "wharf/util/hash.hpp"
@@ -152,7 +154,12 @@ void IndexFolder::set_cache(IndexCache cache) {
   m_opened = false;
   m_dirty = false;
   m_slots.clear();
+  m_owned.clear();
   m_entry = MappedFile();
+}
+
+std::string_view IndexFolder::own(std::string text) {
+  return m_owned.emplace_back(std::move(text));
 }
 
 void IndexFolder::open() {
@@ -174,11 +181,7 @@ void IndexFolder::open() {
         !parse_slot_line(rest.substr(0, eol), name, identity, bytes, sum) ||
         bytes > rest.size() - eol - 1)
       break;  // a damaged tail: keep what was read before it
-    Slot slot;
-    slot.identity = identity;
-    slot.view = rest.substr(eol + 1, bytes);
-    slot.checksum = sum;
-    m_slots.insert_or_assign(std::string(name), std::move(slot));
+    m_slots.insert_or_assign(name, Slot{identity, rest.substr(eol + 1, bytes), sum});
     rest.remove_prefix(eol + 1 + bytes);
   }
 }
@@ -188,7 +191,7 @@ Result<std::optional<PackageIndex>> IndexFolder::load(const std::string& file_na
   if (!m_opened) open();
   std::filesystem::path file = m_folder / file_name;
   FileIdentity before = file_identity(file);
-  auto slot = m_slots.find(file_name);
+  auto slot = m_slots.find(std::string_view(file_name));
   if (!before.exists) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec) && !ec) {
@@ -202,8 +205,8 @@ Result<std::optional<PackageIndex>> IndexFolder::load(const std::string& file_na
   }
   std::string identity = identity_text(before);
   if (slot != m_slots.end() && before.exists && slot->second.identity == identity &&
-      checksum(slot->second.body()) == slot->second.checksum) {
-    if (auto cached = decode_package_index(slot->second.body())) {
+      checksum(slot->second.body) == slot->second.checksum) {
+    if (auto cached = decode_package_index(slot->second.body)) {
       ++m_answered;
       return *std::move(cached);
     }
@@ -218,10 +221,11 @@ Result<std::optional<PackageIndex>> IndexFolder::load(const std::string& file_na
       file_identity(file) != before)
     return loaded;
   Slot fresh;
-  fresh.identity = std::move(identity);
-  fresh.owned = encode_package_index(loaded);
-  fresh.checksum = checksum(fresh.owned);
-  m_slots.insert_or_assign(file_name, std::move(fresh));
+  fresh.identity = own(std::move(identity));
+  fresh.body = own(encode_package_index(loaded));
+  fresh.checksum = checksum(fresh.body);
+  if (slot != m_slots.end()) m_slots.erase(slot);
+  m_slots.emplace(own(file_name), fresh);
   m_dirty = true;
   return loaded;
 }
@@ -229,22 +233,21 @@ Result<std::optional<PackageIndex>> IndexFolder::load(const std::string& file_na
 void IndexFolder::save() {
   if (!m_dirty || m_cache.dir.empty()) return;
   m_dirty = false;
+  std::vector<std::string_view> names;
+  names.reserve(m_slots.size());
   std::string out = folder_stamp_line(m_purpose, m_folder);
   std::size_t total = out.size();
-  for (const auto& [name, slot] : m_slots)
-    total += name.size() + slot.identity.size() + 24 + slot.body().size();
-  out.reserve(total);
   for (const auto& [name, slot] : m_slots) {
-    auto body = slot.body();
-    out += name;
-    out += ' ';
-    out += slot.identity;
-    out += ' ';
-    out += std::to_string(body.size());
-    out += ' ';
-    out += fmt::format("{:x}", slot.checksum);
-    out += '\n';
-    out += body;
+    names.push_back(name);
+    total += name.size() + slot.identity.size() + 40 + slot.body.size();
+  }
+  std::sort(names.begin(), names.end());  // the same files give the same bytes
+  out.reserve(total);
+  for (auto name : names) {
+    const Slot& slot = m_slots.at(name);
+    fmt::format_to(std::back_inserter(out), "{} {} {} {:x}\n", name, slot.identity,
+                   slot.body.size(), slot.checksum);
+    out += slot.body;
   }
   std::error_code ec;
   std::filesystem::create_directories(m_cache.dir, ec);

@@ -21,12 +21,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "wharf/manifest/registry_index.hpp"
 #include "wharf/util/error.hpp"
@@ -89,13 +90,14 @@ class IndexFolder {
   std::size_t parsed() const { return m_parsed; }
 
  private:
+  // Views into m_entry (slots read from the entry) or m_owned (files parsed
+  // by this object).
   struct Slot {
-    std::string identity;   // identity_text() of the file when it was recorded
-    std::string_view view;  // the canonical layout, in m_entry ...
-    std::string owned;      // ... or here, for a file parsed by this object
+    std::string_view identity;  // identity_text() of the file when it was recorded
+    std::string_view body;      // encode_package_index() of its index
     std::uint64_t checksum = 0;
-    std::string_view body() const { return owned.empty() ? view : std::string_view(owned); }
   };
+  std::string_view own(std::string text);
   void open();
   std::filesystem::path entry_path() const;
 
@@ -103,8 +105,9 @@ class IndexFolder {
   IndexCache m_cache;
   std::string m_purpose;
   bool m_opened = false, m_dirty = false;
-  MappedFile m_entry;  // the entry as read; slots point into it
-  std::map<std::string, Slot, std::less<>> m_slots;
+  MappedFile m_entry;                                  // the entry as read
+  std::deque<std::string> m_owned;                     // stable: slots point into it
+  std::unordered_map<std::string_view, Slot> m_slots;  // by file name
   std::size_t m_answered = 0, m_parsed = 0;
 };
 
