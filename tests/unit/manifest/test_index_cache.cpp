@@ -149,6 +149,14 @@ std::vector<fs::path> folder_entries(const fs::path& dir) {
   return found;
 }
 
+// A cache folder and an index folder, in a temporary folder.
+struct IndexFolderFixture {
+  TempDir dir;
+  IndexCache cache{dir.path() / "c"};
+  fs::path folder = dir.path() / "index";
+  IndexFolderFixture() { fs::create_directories(folder); }
+};
+
 // Files are recorded only once unchanged for a second; a ctime cannot be set
 // back, so the tests wait.
 void wait_until_settled() {
@@ -159,10 +167,9 @@ void wait_until_settled() {
 
 TEST_CASE("index folder: a file seen before is answered by its identity, never when it changed",
           "[manifest]") {
-  TempDir dir;
-  IndexCache cache{dir.path() / "c"};
-  fs::path folder = dir.path() / "index";
-  fs::create_directories(folder);
+  IndexFolderFixture fixture;
+  const IndexCache& cache = fixture.cache;
+  const fs::path& folder = fixture.folder;
   REQUIRE(write_file_atomic(folder / "hello.yaml", hand_written(">=1.2")));
 
   // Just written: parsed, but not recorded (an edit in the same clock tick
@@ -219,10 +226,9 @@ TEST_CASE("index folder: a file seen before is answered by its identity, never w
 
 TEST_CASE("index folder: every valid file is recorded, finished, and never shared across purposes",
           "[manifest]") {
-  TempDir dir;
-  IndexCache cache{dir.path() / "c"};
-  fs::path folder = dir.path() / "index";
-  fs::create_directories(folder);
+  IndexFolderFixture fixture;
+  const IndexCache& cache = fixture.cache;
+  const fs::path& folder = fixture.folder;
   // A URL with a quote and a space cannot be written in the canonical
   // layout; the binary form holds it.
   std::string odd =
@@ -284,10 +290,9 @@ TEST_CASE("index folder: every valid file is recorded, finished, and never share
 }
 
 TEST_CASE("index folder: a damaged entry falls back to parsing the files", "[manifest]") {
-  TempDir dir;
-  IndexCache cache{dir.path() / "c"};
-  fs::path folder = dir.path() / "index";
-  fs::create_directories(folder);
+  IndexFolderFixture fixture;
+  const IndexCache& cache = fixture.cache;
+  const fs::path& folder = fixture.folder;
   REQUIRE(write_file_atomic(folder / "hello.yaml", hand_written(">=1.2")));
   wait_until_settled();
   std::string expected;

@@ -39,6 +39,31 @@ std::string sample_index() {
          kSha1 + "\n";
 }
 
+// Field by field, constraint texts included.
+void check_same_index(const PackageIndex& x, const PackageIndex& y) {
+  CHECK(x.name == y.name);
+  REQUIRE(x.versions.size() == y.versions.size());
+  for (std::size_t i = 0; i < x.versions.size(); ++i) {
+    const auto& a = x.versions[i];
+    const auto& b = y.versions[i];
+    CHECK(a.version.to_string() == b.version.to_string());
+    CHECK(a.yanked == b.yanked);
+    REQUIRE(a.dependencies.size() == b.dependencies.size());
+    for (std::size_t d = 0; d < a.dependencies.size(); ++d) {
+      CHECK(a.dependencies[d].first == b.dependencies[d].first);
+      CHECK(a.dependencies[d].second == b.dependencies[d].second);
+      CHECK(a.dependencies[d].second.text() == b.dependencies[d].second.text());
+    }
+    REQUIRE(a.artifacts.size() == b.artifacts.size());
+    for (std::size_t k = 0; k < a.artifacts.size(); ++k) {
+      CHECK(a.artifacts[k].platform == b.artifacts[k].platform);
+      CHECK(a.artifacts[k].url == b.artifacts[k].url);
+      CHECK(a.artifacts[k].sha256 == b.artifacts[k].sha256);
+      CHECK(a.artifacts[k].size == b.artifacts[k].size);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("a package index parses, with versions sorted ascending", "[manifest]") {
@@ -208,25 +233,7 @@ TEST_CASE("the canonical fast path reads what write_package_index writes", "[man
   auto slow = parse_package_index("# comment\n" + written, "x");
   REQUIRE(slow);
   REQUIRE_FALSE(parse_canonical_package_index("# comment\n" + written));
-  REQUIRE(slow->versions.size() == fast->versions.size());
-  for (std::size_t i = 0; i < slow->versions.size(); ++i) {
-    const auto& a = slow->versions[i];
-    const auto& b = fast->versions[i];
-    CHECK(a.version.to_string() == b.version.to_string());
-    CHECK(a.yanked == b.yanked);
-    REQUIRE(a.dependencies.size() == b.dependencies.size());
-    for (std::size_t d = 0; d < a.dependencies.size(); ++d) {
-      CHECK(a.dependencies[d].first == b.dependencies[d].first);
-      CHECK(a.dependencies[d].second == b.dependencies[d].second);
-    }
-    REQUIRE(a.artifacts.size() == b.artifacts.size());
-    for (std::size_t k = 0; k < a.artifacts.size(); ++k) {
-      CHECK(a.artifacts[k].platform == b.artifacts[k].platform);
-      CHECK(a.artifacts[k].url == b.artifacts[k].url);
-      CHECK(a.artifacts[k].sha256 == b.artifacts[k].sha256);
-      CHECK(a.artifacts[k].size == b.artifacts[k].size);
-    }
-  }
+  check_same_index(*slow, *fast);
 }
 
 TEST_CASE("the binary form gives back exactly the index encoded, and rejects damage",
@@ -243,27 +250,7 @@ TEST_CASE("the binary form gives back exactly the index encoded, and rejects dam
   std::string bytes = encode_package_index(*index);
   auto decoded = decode_package_index(bytes);
   REQUIRE(decoded);
-  CHECK(decoded->name == index->name);
-  REQUIRE(decoded->versions.size() == index->versions.size());
-  for (std::size_t i = 0; i < index->versions.size(); ++i) {
-    const auto& a = index->versions[i];
-    const auto& b = decoded->versions[i];
-    CHECK(a.version.to_string() == b.version.to_string());
-    CHECK(a.yanked == b.yanked);
-    REQUIRE(a.dependencies.size() == b.dependencies.size());
-    for (std::size_t d = 0; d < a.dependencies.size(); ++d) {
-      CHECK(a.dependencies[d].first == b.dependencies[d].first);
-      CHECK(a.dependencies[d].second == b.dependencies[d].second);
-      CHECK(a.dependencies[d].second.text() == b.dependencies[d].second.text());
-    }
-    REQUIRE(a.artifacts.size() == b.artifacts.size());
-    for (std::size_t k = 0; k < a.artifacts.size(); ++k) {
-      CHECK(a.artifacts[k].platform == b.artifacts[k].platform);
-      CHECK(a.artifacts[k].url == b.artifacts[k].url);
-      CHECK(a.artifacts[k].sha256 == b.artifacts[k].sha256);
-      CHECK(a.artifacts[k].size == b.artifacts[k].size);
-    }
-  }
+  check_same_index(*index, *decoded);
   CHECK(encode_package_index(*decoded) == bytes);
 
   // Every truncation, trailing bytes, and an invalid version text are rejected.
