@@ -46,11 +46,15 @@ void report_index_stats(Reporter& reporter, const RegistrySet& registries) {
   for (const auto* registry : registries.opened()) {
     auto stats = registry->index_stats();
     if (stats.total() == 0) continue;
-    std::string line = "Index files of registry `" + registry->name() +
-                       "`: " + std::to_string(stats.fresh) + " fresh, " +
-                       std::to_string(stats.revalidated) + " revalidated, " +
-                       std::to_string(stats.downloaded) + " downloaded";
-    if (stats.not_found > 0) line += ", " + std::to_string(stats.not_found) + " not found";
+    std::string line = "Index files of registry `" + registry->name() + "`: ";
+    if (stats.cached + stats.parsed > 0) {
+      line += std::to_string(stats.cached) + " from the cache, " + std::to_string(stats.parsed) +
+              " parsed";
+    } else {
+      line += std::to_string(stats.fresh) + " fresh, " + std::to_string(stats.revalidated) +
+              " revalidated, " + std::to_string(stats.downloaded) + " downloaded";
+      if (stats.not_found > 0) line += ", " + std::to_string(stats.not_found) + " not found";
+    }
     reporter.detail(line);
   }
 }

@@ -26,6 +26,7 @@ class GitRegistry final : public Registry {
   std::string artifact_location(const std::string& url) const override {
     return m_checkout->artifact_location(url);
   }
+  IndexStats index_stats() const override { return m_checkout->index_stats(); }
   // The checkout's folder registry reads the index files: it needs the cache.
   void set_index_cache(manifest::IndexCache cache) override {
     m_checkout->set_index_cache(cache);

@@ -44,6 +44,14 @@ class FileRegistry final : public Registry {
     return result;
   }
 
+  IndexStats index_stats() const override {
+    std::lock_guard guard(m_mutex);
+    IndexStats stats;
+    stats.cached = m_index.answered();
+    stats.parsed = m_index.parsed();
+    return stats;
+  }
+
   std::string artifact_location(const std::string& url) const override {
     if (has_scheme(url)) {
       if (starts_with(url, "file://")) return url.substr(7);
@@ -55,7 +63,7 @@ class FileRegistry final : public Registry {
 
  private:
   std::filesystem::path m_dir;
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
   manifest::IndexFolder m_index;  // guarded by m_mutex
   std::map<std::string, std::shared_ptr<const manifest::PackageIndex>> m_cache;
 };

@@ -60,7 +60,12 @@ struct RegistryOptions {
 // or answered "no such package" (404/410).
 struct IndexStats {
   std::size_t fresh = 0, revalidated = 0, downloaded = 0, not_found = 0;
-  std::size_t total() const { return fresh + revalidated + downloaded + not_found; }
+  // File and git registries: index files answered by the cache of their
+  // folder (one stat each), and files parsed.
+  std::size_t cached = 0, parsed = 0;
+  std::size_t total() const {
+    return fresh + revalidated + downloaded + not_found + cached + parsed;
+  }
 };
 
 class Registry {
