@@ -529,9 +529,13 @@ class Solver {
       PackageId p = changed.back();
       changed.pop_back();
       m_in_changed[p] = 0;
+      // Nothing below adds to p's list except conflict resolution, which is
+      // followed by a break.
+      const IncompatId* list = m_packages[p].incompats.data();
+      const std::uint32_t* contradicted = m_contradicted.data();
       for (std::size_t i = m_packages[p].incompats.size(); i-- > 0;) {
-        IncompatId id = m_packages[p].incompats[i];
-        if (m_contradicted[id] != kNone) continue;
+        IncompatId id = list[i];
+        if (contradicted[id] != kNone) continue;
         std::uint32_t unsatisfied = 0;
         Relation r = relation(m_incompats[id], unsatisfied);
         if (r == Relation::Contradicted) {
@@ -739,7 +743,7 @@ class Solver {
       m_in_dirty[p] = 0;
       const Term* acc = accumulated(p);
       if (m_packages[p].decided || !acc || !acc->positive) continue;
-      WHARF_TRY_VOID(load(p));
+      if (!m_packages[p].loaded) WHARF_TRY_VOID(load(p));
       Package& pkg = m_packages[p];
       if (pkg.counted_generation != pkg.generation) count(pkg, acc->set);
       m_queue.push_back(QueueEntry{pkg.count, pkg.order_key, p, pkg.generation});
