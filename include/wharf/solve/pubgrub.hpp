@@ -75,6 +75,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -227,6 +228,13 @@ class Solver {
   struct TermEntry {
     PackageId package;
     Term term;
+    // Which of the package's candidates (bit i: versions[i]) lie in term.set,
+    // computed by pick() on first use for packages with at most 64 of them.
+    // Incompatibilities are used again after every backjump, so counting the
+    // candidates left becomes a few ANDs instead of a membership test per
+    // version (see count_by_mask).
+    mutable std::uint64_t mask = 0;
+    mutable bool masked = false;
   };
   struct Incompat {
     std::vector<TermEntry> terms;
@@ -247,8 +255,13 @@ class Solver {
     PackageId package;
     Term accumulated;  // intersection of this package's assignments up to here
     std::uint32_t level;
-    IncompatId cause;          // kNone for a decision
-    std::uint32_t term_index;  // derivations: the term of `cause` whose negation this is
+    IncompatId cause;  // kNone for a decision
+    // Derivations: the term of `cause` whose negation this is; decisions: the
+    // index of the version decided.
+    std::uint32_t term_index;
+    // The candidates in `accumulated` as bits (see TermEntry::mask), once counted.
+    std::uint64_t mask = 0;
+    bool masked = false;
   };
   struct DependencyEntry {
     PackageId dependee;
@@ -403,6 +416,7 @@ class Solver {
     for (auto& t : terms) {
       if (t.package == entry.package) {
         t.term = intersect(t.term, entry.term);
+        t.masked = false;
         return;
       }
     }
@@ -416,9 +430,19 @@ class Solver {
     bool several = false;
     for (std::uint32_t i = 0; i < incompat.terms.size(); ++i) {
       const TermEntry& t = incompat.terms[i];
-      const Term* acc = accumulated(t.package);
+      const std::uint32_t last = m_last[t.package];
       // No assignment: anything goes, and stored terms are never empty or "any".
-      Relation r = acc ? relation(*acc, t.term) : Relation::Inconclusive;
+      Relation r = Relation::Inconclusive;
+      if (last != kNone) {
+        const Assignment& a = m_trail[last];
+        // A decision {v} satisfies or contradicts the term as v lies in its set.
+        if (a.cause == kNone && term_mask(t)) {
+          bool in = (t.mask >> a.term_index & 1) != 0;
+          r = in == t.term.positive ? Relation::Satisfied : Relation::Contradicted;
+        } else {
+          r = relation(a.accumulated, t.term);
+        }
+      }
       if (r == Relation::Contradicted) return Relation::Contradicted;
       if (r == Relation::Inconclusive) {
         if (unsatisfied != kNone) several = true;
@@ -476,7 +500,8 @@ class Solver {
     pkg.decided_index = index;
     // The version lies in p's allowed set (pick() counted it there), so the
     // new accumulated term is the decision itself.
-    push_assignment(p, Term{S::exactly(pkg.info.versions[index]), true}, kNone, kNone);
+    push_assignment(p, Term{S::exactly(pkg.info.versions[index]), true}, kNone,
+                    static_cast<std::uint32_t>(index));
   }
 
   void backtrack(std::uint32_t level) {
@@ -733,6 +758,58 @@ class Solver {
     pkg.counted_generation = pkg.generation;
   }
 
+  // Fills t.mask unless done; false when t's package has more than 64
+  // candidates (or none loaded), which have no masks.
+  bool term_mask(const TermEntry& t) const {
+    if (t.masked) return true;
+    const Package& pkg = m_packages[t.package];
+    if (!pkg.loaded || pkg.info.versions.size() > 64) return false;
+    const auto& versions = pkg.info.versions;
+    std::uint64_t m = 0;
+    for (std::size_t i = 0; i < versions.size(); ++i)
+      if (t.term.set.contains(versions[i])) m |= std::uint64_t{1} << i;
+    t.mask = m;
+    t.masked = true;
+    return true;
+  }
+
+  // count() for a package with at most 64 candidates: the candidates left are
+  // the AND of its assignments' term masks, folded from its latest assignment
+  // that already has one. Exact: a candidate lies in the accumulated set iff
+  // it lies in every positive term's set and in no negative term's.
+  void count_by_mask(Package& pkg) {
+    const auto& versions = pkg.info.versions;
+    const std::size_t n = versions.size();
+    const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+    const auto& list = pkg.assignments;
+    std::size_t k = list.size();
+    while (k > 0 && !m_trail[list[k - 1]].masked) --k;
+    std::uint64_t mask = k ? m_trail[list[k - 1]].mask : all;
+    for (; k < list.size(); ++k) {
+      Assignment& a = m_trail[list[k]];
+      if (a.cause == kNone) {
+        mask &= std::uint64_t{1} << pkg.decided_index;
+      } else {
+        const TermEntry& t = m_incompats[a.cause].terms[a.term_index];
+        term_mask(t);
+        // The assignment is the negation of the incompatibility's term.
+        mask &= t.term.positive ? ~t.mask & all : t.mask;
+      }
+      a.mask = mask;
+      a.masked = true;
+    }
+    std::size_t best = kNoIndex;
+    if (mask) {
+      best = pkg.info.order == Order::HighestFirst
+                 ? static_cast<std::size_t>(63 - std::countl_zero(mask))
+                 : static_cast<std::size_t>(std::countr_zero(mask));
+    }
+    if (pkg.info.preferred && (mask >> *pkg.info.preferred & 1)) best = *pkg.info.preferred;
+    pkg.count = static_cast<std::size_t>(std::popcount(mask));
+    pkg.best = best;
+    pkg.counted_generation = pkg.generation;
+  }
+
   // The undecided package with a positive derivation and the fewest candidates
   // left, ties broken by name. Candidates wait in a binary heap keyed by
   // (count, name); an entry is stale once its package changes (its generation
@@ -745,7 +822,12 @@ class Solver {
       if (m_packages[p].decided || !acc || !acc->positive) continue;
       if (!m_packages[p].loaded) WHARF_TRY_VOID(load(p));
       Package& pkg = m_packages[p];
-      if (pkg.counted_generation != pkg.generation) count(pkg, acc->set);
+      if (pkg.counted_generation != pkg.generation) {
+        if (pkg.info.versions.size() <= 64)
+          count_by_mask(pkg);
+        else
+          count(pkg, acc->set);
+      }
       m_queue.push_back(QueueEntry{pkg.count, pkg.order_key, p, pkg.generation});
       std::push_heap(m_queue.begin(), m_queue.end(), queue_after());
     }
