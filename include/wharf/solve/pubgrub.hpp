@@ -259,9 +259,10 @@ class Solver {
     // Derivations: the term of `cause` whose negation this is; decisions: the
     // index of the version decided.
     std::uint32_t term_index;
-    // The candidates in `accumulated` as bits (see TermEntry::mask), once counted.
-    std::uint64_t mask = 0;
-    bool masked = false;
+    // The candidates in `accumulated` as bits (see TermEntry::mask), once
+    // computed (accumulated_mask).
+    mutable std::uint64_t mask = 0;
+    mutable bool masked = false;
   };
   struct DependencyEntry {
     PackageId dependee;
@@ -439,6 +440,11 @@ class Solver {
         if (a.cause == kNone && term_mask(t)) {
           bool in = (t.mask >> a.term_index & 1) != 0;
           r = in == t.term.positive ? Relation::Satisfied : Relation::Contradicted;
+        } else if (a.accumulated.positive && term_mask(t) &&
+                   overlaps_both(accumulated_mask(m_packages[t.package]), t.mask)) {
+          // Candidates on both sides of the term's set: the accumulated set
+          // is neither inside it nor disjoint from it.
+          r = Relation::Inconclusive;
         } else {
           r = relation(a.accumulated, t.term);
         }
@@ -758,6 +764,10 @@ class Solver {
     pkg.counted_generation = pkg.generation;
   }
 
+  static bool overlaps_both(std::uint64_t candidates, std::uint64_t in_set) {
+    return (candidates & in_set) != 0 && (candidates & ~in_set) != 0;
+  }
+
   // Fills t.mask unless done; false when t's package has more than 64
   // candidates (or none loaded), which have no masks.
   bool term_mask(const TermEntry& t) const {
@@ -778,26 +788,7 @@ class Solver {
   // that already has one. Exact: a candidate lies in the accumulated set iff
   // it lies in every positive term's set and in no negative term's.
   void count_by_mask(Package& pkg) {
-    const auto& versions = pkg.info.versions;
-    const std::size_t n = versions.size();
-    const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-    const auto& list = pkg.assignments;
-    std::size_t k = list.size();
-    while (k > 0 && !m_trail[list[k - 1]].masked) --k;
-    std::uint64_t mask = k ? m_trail[list[k - 1]].mask : all;
-    for (; k < list.size(); ++k) {
-      Assignment& a = m_trail[list[k]];
-      if (a.cause == kNone) {
-        mask &= std::uint64_t{1} << pkg.decided_index;
-      } else {
-        const TermEntry& t = m_incompats[a.cause].terms[a.term_index];
-        term_mask(t);
-        // The assignment is the negation of the incompatibility's term.
-        mask &= t.term.positive ? ~t.mask & all : t.mask;
-      }
-      a.mask = mask;
-      a.masked = true;
-    }
+    std::uint64_t mask = accumulated_mask(pkg);
     std::size_t best = kNoIndex;
     if (mask) {
       best = pkg.info.order == Order::HighestFirst
@@ -808,6 +799,31 @@ class Solver {
     pkg.count = static_cast<std::size_t>(std::popcount(mask));
     pkg.best = best;
     pkg.counted_generation = pkg.generation;
+  }
+
+  // The candidates in the package's accumulated term (all when it has no
+  // assignment); the package must be loaded and have at most 64 candidates.
+  std::uint64_t accumulated_mask(const Package& pkg) const {
+    const std::size_t n = pkg.info.versions.size();
+    const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+    const auto& list = pkg.assignments;
+    std::size_t k = list.size();
+    while (k > 0 && !m_trail[list[k - 1]].masked) --k;
+    std::uint64_t mask = k ? m_trail[list[k - 1]].mask : all;
+    for (; k < list.size(); ++k) {
+      const Assignment& a = m_trail[list[k]];
+      if (a.cause == kNone) {
+        mask &= std::uint64_t{1} << a.term_index;
+      } else {
+        const TermEntry& t = m_incompats[a.cause].terms[a.term_index];
+        term_mask(t);
+        // The assignment is the negation of the incompatibility's term.
+        mask &= t.term.positive ? ~t.mask & all : t.mask;
+      }
+      a.mask = mask;
+      a.masked = true;
+    }
+    return mask;
   }
 
   // The undecided package with a positive derivation and the fewest candidates
