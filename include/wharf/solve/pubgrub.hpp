@@ -441,7 +441,8 @@ class Solver {
           bool in = (t.mask >> a.term_index & 1) != 0;
           r = in == t.term.positive ? Relation::Satisfied : Relation::Contradicted;
         } else if (a.accumulated.positive && term_mask(t) &&
-                   overlaps_both(accumulated_mask(m_packages[t.package]), t.mask)) {
+                   overlaps_both(a.masked ? a.mask : accumulated_mask(m_packages[t.package]),
+                                 t.mask)) {
           // Candidates on both sides of the term's set: the accumulated set
           // is neither inside it nor disjoint from it.
           r = Relation::Inconclusive;
@@ -879,6 +880,8 @@ class Solver {
     return [this](const QueueEntry& a, const QueueEntry& b) {
       if (a.count != b.count) return a.count > b.count;
       if (a.key != b.key) return a.key > b.key;
+      // Most ties are entries of one package (a stale one beside a fresh one).
+      if (a.package == b.package) return false;
       return m_packages[a.package].name > m_packages[b.package].name;
     };
   }
