@@ -63,7 +63,11 @@
 // their candidate count, which is recomputed only when their assignments
 // change, so picking the next one is logarithmic; incompatibilities found
 // contradicted are not re-examined until the solver backtracks past the level
-// where that was seen.
+// where that was seen. For packages with at most 64 candidates, terms and
+// assignments also carry the candidates they allow as a bitmask: counting is
+// an AND and a popcount, a term against a decision is a bit test, and a term
+// with candidates on both sides of a derived range is known inconclusive
+// without comparing the sets.
 //
 // Using it with another version scheme: provide a set type S over versions V
 // that models VersionSetOver<S, V> (see int_set.hpp for a complete small
