@@ -1,7 +1,7 @@
 // bench_pubgrub_large: pubgrub-rs's "large case" benchmark on wharf's solver.
 //
 //   bench_pubgrub_large [--mode int|facade|both] [--repeat N] [--check]
-//                       [--slow MS] [--only PKG@VER] FILE.ron...
+//                       [--slow MS] [--only PKG@VER] [--dump FILE] FILE.ron...
 //
 // For every package and every one of its versions in each file, solve with
 // that package@version as the only root requirement (as pubgrub-rs does) and
@@ -42,6 +42,25 @@ using Clock = std::chrono::steady_clock;
 double g_slow_ms = 0;
 // --only PKG@VER: solve only that root.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> g_only;
+// --dump FILE: write every outcome (the solution, or the explanation) there,
+// to compare two builds of the solver.
+std::FILE* g_dump = nullptr;
+
+void dump(const char* mode, const std::vector<std::pair<std::uint64_t, std::uint64_t>>& roots,
+          const std::vector<IntOutcome>& outcomes) {
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    std::fprintf(g_dump, "%s %lu@%lu:", mode, static_cast<unsigned long>(roots[i].first),
+                 static_cast<unsigned long>(roots[i].second));
+    if (outcomes[i].solved) {
+      for (const auto& [pkg, ver] : outcomes[i].versions)
+        std::fprintf(g_dump, " %lu=%lu", static_cast<unsigned long>(pkg),
+                     static_cast<unsigned long>(ver));
+      std::fprintf(g_dump, "\n");
+    } else {
+      std::fprintf(g_dump, " unsolvable\n%s\n", outcomes[i].explanation.c_str());
+    }
+  }
+}
 
 // CPU time of this thread: on a machine shared with other work it is much
 // steadier than the wall clock, and solving is single-threaded.
@@ -135,7 +154,7 @@ int usage(const char* why) {
   std::fprintf(stderr,
                "bench_pubgrub_large: %s\n"
                "usage: bench_pubgrub_large [--mode int|facade|both] [--repeat N] [--check] "
-               "[--slow MS] [--only PKG@VER] FILE.ron...\n"
+               "[--slow MS] [--only PKG@VER] [--dump FILE] FILE.ron...\n"
                "  the pubgrub-rs universes are in ../shared/bench-data/pubgrub-rs/\n",
                why);
   return 2;
@@ -164,6 +183,9 @@ int main(int argc, char** argv) {
       auto at = only.find('@');
       if (at == std::string::npos) return usage("--only takes PKG@VER");
       g_only = {std::stoull(only.substr(0, at)), std::stoull(only.substr(at + 1))};
+    } else if (arg == "--dump" && i + 1 < argc) {
+      g_dump = std::fopen(argv[++i], "w");
+      if (!g_dump) return usage("--dump: cannot write the file");
     } else if (arg == "--check") {
       do_check = true;
     } else if (arg == "--help" || arg == "-h") {
@@ -199,22 +221,24 @@ int main(int argc, char** argv) {
     std::optional<LoopResult> int_result, facade_result;
     if (mode == "int" || mode == "both") {
       IntUniverseSolver solver(*universe);
-      auto r = best_of(solver, roots, repeat, do_check);
+      auto r = best_of(solver, roots, repeat, do_check || g_dump);
       if (!r) {
         std::fprintf(stderr, "bench_pubgrub_large: %s\n", r.error().message.c_str());
         return 1;
       }
       print_row(label, "int", *r);
+      if (g_dump) dump("int", roots, r->outcomes);
       int_result = std::move(*r);
     }
     if (mode == "facade" || mode == "both") {
       FacadeUniverseSolver solver(*universe);
-      auto r = best_of(solver, roots, repeat, do_check);
+      auto r = best_of(solver, roots, repeat, do_check || g_dump);
       if (!r) {
         std::fprintf(stderr, "bench_pubgrub_large: %s\n", r.error().message.c_str());
         return 1;
       }
       print_row(label, "facade", *r);
+      if (g_dump) dump("facade", roots, r->outcomes);
       facade_result = std::move(*r);
     }
     if (do_check) {

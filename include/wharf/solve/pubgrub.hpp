@@ -63,7 +63,11 @@
 // their candidate count, which is recomputed only when their assignments
 // change, so picking the next one is logarithmic; incompatibilities found
 // contradicted are not re-examined until the solver backtracks past the level
-// where that was seen.
+// where that was seen. For packages with at most 64 candidates, terms and
+// assignments also carry the candidates they allow as a bitmask: counting is
+// an AND and a popcount, a term against a decision is a bit test, and a term
+// with candidates on both sides of a derived range is known inconclusive
+// without comparing the sets.
 //
 // Using it with another version scheme: provide a set type S over versions V
 // that models VersionSetOver<S, V> (see int_set.hpp for a complete small
@@ -75,6 +79,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -227,6 +232,13 @@ class Solver {
   struct TermEntry {
     PackageId package;
     Term term;
+    // Which of the package's candidates (bit i: versions[i]) lie in term.set,
+    // computed by pick() on first use for packages with at most 64 of them.
+    // Incompatibilities are used again after every backjump, so counting the
+    // candidates left becomes a few ANDs instead of a membership test per
+    // version (see count_by_mask).
+    mutable std::uint64_t mask = 0;
+    mutable bool masked = false;
   };
   struct Incompat {
     std::vector<TermEntry> terms;
@@ -247,8 +259,14 @@ class Solver {
     PackageId package;
     Term accumulated;  // intersection of this package's assignments up to here
     std::uint32_t level;
-    IncompatId cause;          // kNone for a decision
-    std::uint32_t term_index;  // derivations: the term of `cause` whose negation this is
+    IncompatId cause;  // kNone for a decision
+    // Derivations: the term of `cause` whose negation this is; decisions: the
+    // index of the version decided.
+    std::uint32_t term_index;
+    // The candidates in `accumulated` as bits (see TermEntry::mask), once
+    // computed (accumulated_mask).
+    mutable std::uint64_t mask = 0;
+    mutable bool masked = false;
   };
   struct DependencyEntry {
     PackageId dependee;
@@ -403,6 +421,7 @@ class Solver {
     for (auto& t : terms) {
       if (t.package == entry.package) {
         t.term = intersect(t.term, entry.term);
+        t.masked = false;
         return;
       }
     }
@@ -416,9 +435,25 @@ class Solver {
     bool several = false;
     for (std::uint32_t i = 0; i < incompat.terms.size(); ++i) {
       const TermEntry& t = incompat.terms[i];
-      const Term* acc = accumulated(t.package);
+      const std::uint32_t last = m_last[t.package];
       // No assignment: anything goes, and stored terms are never empty or "any".
-      Relation r = acc ? relation(*acc, t.term) : Relation::Inconclusive;
+      Relation r = Relation::Inconclusive;
+      if (last != kNone) {
+        const Assignment& a = m_trail[last];
+        // A decision {v} satisfies or contradicts the term as v lies in its set.
+        if (a.cause == kNone && term_mask(t)) {
+          bool in = (t.mask >> a.term_index & 1) != 0;
+          r = in == t.term.positive ? Relation::Satisfied : Relation::Contradicted;
+        } else if (a.accumulated.positive && term_mask(t) &&
+                   overlaps_both(a.masked ? a.mask : accumulated_mask(m_packages[t.package]),
+                                 t.mask)) {
+          // Candidates on both sides of the term's set: the accumulated set
+          // is neither inside it nor disjoint from it.
+          r = Relation::Inconclusive;
+        } else {
+          r = relation(a.accumulated, t.term);
+        }
+      }
       if (r == Relation::Contradicted) return Relation::Contradicted;
       if (r == Relation::Inconclusive) {
         if (unsatisfied != kNone) several = true;
@@ -476,7 +511,8 @@ class Solver {
     pkg.decided_index = index;
     // The version lies in p's allowed set (pick() counted it there), so the
     // new accumulated term is the decision itself.
-    push_assignment(p, Term{S::exactly(pkg.info.versions[index]), true}, kNone, kNone);
+    push_assignment(p, Term{S::exactly(pkg.info.versions[index]), true}, kNone,
+                    static_cast<std::uint32_t>(index));
   }
 
   void backtrack(std::uint32_t level) {
@@ -529,9 +565,13 @@ class Solver {
       PackageId p = changed.back();
       changed.pop_back();
       m_in_changed[p] = 0;
+      // Nothing below adds to p's list except conflict resolution, which is
+      // followed by a break.
+      const IncompatId* list = m_packages[p].incompats.data();
+      const std::uint32_t* contradicted = m_contradicted.data();
       for (std::size_t i = m_packages[p].incompats.size(); i-- > 0;) {
-        IncompatId id = m_packages[p].incompats[i];
-        if (m_contradicted[id] != kNone) continue;
+        IncompatId id = list[i];
+        if (contradicted[id] != kNone) continue;
         std::uint32_t unsatisfied = 0;
         Relation r = relation(m_incompats[id], unsatisfied);
         if (r == Relation::Contradicted) {
@@ -729,6 +769,68 @@ class Solver {
     pkg.counted_generation = pkg.generation;
   }
 
+  static bool overlaps_both(std::uint64_t candidates, std::uint64_t in_set) {
+    return (candidates & in_set) != 0 && (candidates & ~in_set) != 0;
+  }
+
+  // Fills t.mask unless done; false when t's package has more than 64
+  // candidates (or none loaded), which have no masks.
+  bool term_mask(const TermEntry& t) const {
+    if (t.masked) return true;
+    const Package& pkg = m_packages[t.package];
+    if (!pkg.loaded || pkg.info.versions.size() > 64) return false;
+    const auto& versions = pkg.info.versions;
+    std::uint64_t m = 0;
+    for (std::size_t i = 0; i < versions.size(); ++i)
+      if (t.term.set.contains(versions[i])) m |= std::uint64_t{1} << i;
+    t.mask = m;
+    t.masked = true;
+    return true;
+  }
+
+  // count() for a package with at most 64 candidates: the candidates left are
+  // the AND of its assignments' term masks, folded from its latest assignment
+  // that already has one. Exact: a candidate lies in the accumulated set iff
+  // it lies in every positive term's set and in no negative term's.
+  void count_by_mask(Package& pkg) {
+    std::uint64_t mask = accumulated_mask(pkg);
+    std::size_t best = kNoIndex;
+    if (mask) {
+      best = pkg.info.order == Order::HighestFirst
+                 ? static_cast<std::size_t>(63 - std::countl_zero(mask))
+                 : static_cast<std::size_t>(std::countr_zero(mask));
+    }
+    if (pkg.info.preferred && (mask >> *pkg.info.preferred & 1)) best = *pkg.info.preferred;
+    pkg.count = static_cast<std::size_t>(std::popcount(mask));
+    pkg.best = best;
+    pkg.counted_generation = pkg.generation;
+  }
+
+  // The candidates in the package's accumulated term (all when it has no
+  // assignment); the package must be loaded and have at most 64 candidates.
+  std::uint64_t accumulated_mask(const Package& pkg) const {
+    const std::size_t n = pkg.info.versions.size();
+    const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+    const auto& list = pkg.assignments;
+    std::size_t k = list.size();
+    while (k > 0 && !m_trail[list[k - 1]].masked) --k;
+    std::uint64_t mask = k ? m_trail[list[k - 1]].mask : all;
+    for (; k < list.size(); ++k) {
+      const Assignment& a = m_trail[list[k]];
+      if (a.cause == kNone) {
+        mask &= std::uint64_t{1} << a.term_index;
+      } else {
+        const TermEntry& t = m_incompats[a.cause].terms[a.term_index];
+        term_mask(t);
+        // The assignment is the negation of the incompatibility's term.
+        mask &= t.term.positive ? ~t.mask & all : t.mask;
+      }
+      a.mask = mask;
+      a.masked = true;
+    }
+    return mask;
+  }
+
   // The undecided package with a positive derivation and the fewest candidates
   // left, ties broken by name. Candidates wait in a binary heap keyed by
   // (count, name); an entry is stale once its package changes (its generation
@@ -739,9 +841,14 @@ class Solver {
       m_in_dirty[p] = 0;
       const Term* acc = accumulated(p);
       if (m_packages[p].decided || !acc || !acc->positive) continue;
-      WHARF_TRY_VOID(load(p));
+      if (!m_packages[p].loaded) WHARF_TRY_VOID(load(p));
       Package& pkg = m_packages[p];
-      if (pkg.counted_generation != pkg.generation) count(pkg, acc->set);
+      if (pkg.counted_generation != pkg.generation) {
+        if (pkg.info.versions.size() <= 64)
+          count_by_mask(pkg);
+        else
+          count(pkg, acc->set);
+      }
       m_queue.push_back(QueueEntry{pkg.count, pkg.order_key, p, pkg.generation});
       std::push_heap(m_queue.begin(), m_queue.end(), queue_after());
     }
@@ -777,6 +884,8 @@ class Solver {
     return [this](const QueueEntry& a, const QueueEntry& b) {
       if (a.count != b.count) return a.count > b.count;
       if (a.key != b.key) return a.key > b.key;
+      // Most ties are entries of one package (a stale one beside a fresh one).
+      if (a.package == b.package) return false;
       return m_packages[a.package].name > m_packages[b.package].name;
     };
   }
