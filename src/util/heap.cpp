@@ -30,8 +30,9 @@ void prepare_heap() {
     if (!probes[used]) break;
     ++used;
   }
-  auto* after = static_cast<char*>(sbrk(0));
   for (int i = 0; i < used; ++i) std::free(probes[i]);
+  // After the frees: glibc may have trimmed what lay beyond the 64 MiB pad.
+  auto* after = static_cast<char*>(sbrk(0));
   auto start = (reinterpret_cast<std::uintptr_t>(before) + kHuge - 1) & ~(kHuge - 1);
   auto end = reinterpret_cast<std::uintptr_t>(after);
   if (end > start) (void)madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
