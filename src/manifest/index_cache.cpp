@@ -106,7 +106,7 @@ std::uint64_t checksum(std::string_view bytes) {
     mix(w);
   }
   std::uint64_t tail = 0;
-  std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
+  if (i < bytes.size()) std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
   mix(tail);
   return h;
 }
