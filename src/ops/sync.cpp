@@ -93,8 +93,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
                                const LockOptions& options, LockMode mode) {
   auto& reporter = *context.reporter;
   auto loaded = WHARF_TRY(load_existing_lock(context.project_dir));
-  std::optional<lockfile::Lockfile> existing;
-  if (loaded) existing = std::move(loaded->lock);
+  lockfile::Lockfile* existing = loaded ? &loaded->lock : nullptr;
   bool update_asked = options.update_all || !options.update.empty();
   std::optional<lockfile::FreshnessReport> freshness;
   if (existing) freshness = lockfile::check_fresh(*existing, manifest);
@@ -119,8 +118,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   auto network = registry_options(context);
   network.refresh = options.refresh;
   RegistrySet registries(manifest.root, manifest.registries, network);
-  auto lock =
-      WHARF_TRY(resolve_lockfile(manifest, registries, existing ? &*existing : nullptr, options));
+  auto lock = WHARF_TRY(resolve_lockfile(manifest, registries, existing, options));
   report_index_stats(reporter, registries);
   std::string bytes = lockfile::serialize(lock);
   // The same bytes are no change; other bytes may still say the same (a
@@ -131,16 +129,14 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
 
   if (mode == LockMode::Locked && changed) {
     // Report what would change, then refuse.
-    report_lock_changes(reporter, existing ? &*existing : nullptr, lock,
-                        ChangeCauses{manifest, registries, options});
+    report_lock_changes(reporter, existing, lock, ChangeCauses{manifest, registries, options});
     std::string why = !existing ? "wharf.lock does not exist"
                                 : "wharf.lock is out of date (" + freshness->reason + ")";
     return fail(why + ", and --locked forbids updating it",
                 "run `wharf lock` and commit wharf.lock, or drop --locked");
   }
   if (changed)
-    report_lock_changes(reporter, existing ? &*existing : nullptr, lock,
-                        ChangeCauses{manifest, registries, options});
+    report_lock_changes(reporter, existing, lock, ChangeCauses{manifest, registries, options});
   if (changed && !options.dry_run)
     WHARF_TRY_VOID(write_file_atomic(lock_path_of(context.project_dir), bytes));
   std::string why = !existing ? "wharf.lock does not exist"
