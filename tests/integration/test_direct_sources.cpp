@@ -279,8 +279,7 @@ TEST_CASE("a registry held in a git repository", "[integration][git]") {
   registry.git({"tag", "v1"});
 
   std::string url = "git+" + registry.url();
-  box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " + url +
-                                      "\ndependencies:\n  hello: \"*\"\n");
+  box.write_project_at(url, "  hello: \"*\"\n");
   require_exit(box.wharf({"sync"}, "project"), 0);
   CHECK(box.wharf({"run", "--", "hello"}, "project").out == "hello one\n");
   CHECK((contains(lock_of(box), "registry: \"" + url + "\"") ||
@@ -298,8 +297,7 @@ TEST_CASE("a registry held in a git repository", "[integration][git]") {
   CHECK(box.wharf({"run", "--", "hello"}, "project").out == "hello two\n");
 
   // `#REF` reads the registry at that tag.
-  box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " + url +
-                                      "#v1\ndependencies:\n  hello: \"*\"\n");
+  box.write_project_at(url + "#v1", "  hello: \"*\"\n");
   require_exit(box.wharf({"sync"}, "project"), 0);
   CHECK(contains(lock_of(box), "version: \"1.0.0\""));
   CHECK(box.wharf({"run", "--", "hello"}, "project").out == "hello one\n");
@@ -308,8 +306,7 @@ TEST_CASE("a registry held in a git repository", "[integration][git]") {
   // in the cache of parsed index files, as for a file registry.
   box.write("gitreg/index/hello.yaml", "# edited by hand\n" + box.read("gitreg/index/hello.yaml"));
   registry.commit("a comment in hello's index");
-  box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " + url +
-                                      "\ndependencies:\n  hello: \"*\"\n");
+  box.write_project_at(url, "  hello: \"*\"\n");
   auto parsed_entries = [&] {
     std::error_code ec;
     auto dir = fs::directory_iterator(box.cache() / "index-cache", ec);

@@ -20,29 +20,11 @@ namespace {
 const std::vector<std::string> kIndexPaths = {"/registry.yaml", "/index/hello.yaml",
                                               "/index/libgreet.yaml"};
 
-// hello 1.2.0 depending on libgreet ^2 (2.1.0), in <sandbox>/registry.
-void make_registry(const Sandbox& box) {
-  PackageSpec libgreet{"libgreet", "2.1.0"};
-  libgreet.files["lib/greet.txt"] = "greetings v2.1\n";
-  box.add_package(libgreet);
-  PackageSpec hello{"hello", "1.2.0"};
-  hello.dependencies = {{"libgreet", "^2"}};
-  hello.files["bin/hello"] = "#!/bin/sh\necho hello\n";
-  hello.executables = {"bin/hello"};
-  box.add_package(hello);
-  box.index();
-}
-
 void publish_libgreet_2_2(const Sandbox& box) {
   PackageSpec newer{"libgreet", "2.2.0"};
   newer.files["lib/greet.txt"] = "greetings v2.2\n";
   box.add_package(newer);
   box.index();
-}
-
-void write_project(const Sandbox& box, const TestHttpServer& server) {
-  box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " +
-                                      server.url("/") + "\ndependencies:\n  hello: \"^1\"\n");
 }
 
 CommandResult run(const Sandbox& box, std::vector<std::string> args) {
@@ -60,6 +42,15 @@ int index_requests(TestHttpServer& server) {
   int total = 0;
   for (const auto& path : kIndexPaths) total += server.request_count(path);
   return total;
+}
+
+// Runs wharf after a reset of the server's counts; it must succeed without
+// asking for registry.yaml or any index file.
+void require_no_index_requests(const Sandbox& box, TestHttpServer& server,
+                               std::vector<std::string> args) {
+  server.reset();
+  require_exit(run(box, std::move(args)), 0);
+  CHECK(index_requests(server) == 0);
 }
 
 void require_each_revalidated(TestHttpServer& server) {
@@ -90,10 +81,10 @@ std::vector<fs::path> meta_files(const Sandbox& box) {
 
 TEST_CASE("fresh index files are used without any request", "[integration][http][freshness]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   cache_for(server, {"Cache-Control: public, max-age=600"});
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
   auto first = box.read("project/wharf.lock");
 
@@ -107,19 +98,17 @@ TEST_CASE("fresh index files are used without any request", "[integration][http]
         std::string::npos);
 
   // sync --update (the lock step of sync) is just as quiet on the network for index files.
-  server.reset();
-  require_exit(run(box, {"sync", "--update"}), 0);
-  CHECK(index_requests(server) == 0);
+  require_no_index_requests(box, server, {"sync", "--update"});
 }
 
 TEST_CASE("only the stale index files of a wave are requested", "[integration][http][freshness]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   // hello is fresh for ten minutes; registry.yaml and libgreet (found through
   // hello's dependencies, from the cache) say nothing and are revalidated.
   server.set_headers("/index/hello.yaml", {"Cache-Control: max-age=600"});
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
 
   server.reset();
@@ -137,10 +126,10 @@ namespace {
 // Sets `headers` on a new registry, locks, then checks what two more locks ask.
 void check_always_revalidated(const std::vector<std::string>& headers) {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   if (!headers.empty()) cache_for(server, headers);
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
   for (int round = 0; round < 2; ++round) {
     server.reset();
@@ -153,14 +142,12 @@ void check_always_revalidated(const std::vector<std::string>& headers) {
 
 void check_fresh(const std::vector<std::string>& headers) {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   cache_for(server, headers);
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
-  server.reset();
-  require_exit(run(box, {"lock", "--update"}), 0);
-  CHECK(index_requests(server) == 0);
+  require_no_index_requests(box, server, {"lock", "--update"});
 }
 
 }  // namespace
@@ -192,10 +179,10 @@ TEST_CASE("Expires after Date and an Age short of max-age keep a response fresh"
 TEST_CASE("once the lifetime has passed, index files are revalidated, and a 304 renews it",
           "[integration][http][freshness]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   cache_for(server, {"Cache-Control: max-age=1"});
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
 
   // Whole seconds: after two the one-second lifetime is over whatever the rounding.
@@ -206,18 +193,16 @@ TEST_CASE("once the lifetime has passed, index files are revalidated, and a 304 
   require_each_revalidated(server);
 
   // The 304s carried a ten-minute lifetime: now the cache is fresh.
-  server.reset();
-  require_exit(run(box, {"lock", "--update"}), 0);
-  CHECK(index_requests(server) == 0);
+  require_no_index_requests(box, server, {"lock", "--update"});
 }
 
 TEST_CASE("refresh revalidates fresh index files and a publish shows only then",
           "[integration][http][freshness]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   cache_for(server, {"Cache-Control: max-age=600"});
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
 
   server.reset();
@@ -229,9 +214,7 @@ TEST_CASE("refresh revalidates fresh index files and a publish shows only then",
   // A new libgreet is published while the cached index is fresh: not seen
   // (documented: at most max-age late), and nothing is asked.
   publish_libgreet_2_2(box);
-  server.reset();
-  require_exit(run(box, {"lock", "--update", "libgreet"}), 0);
-  CHECK(index_requests(server) == 0);
+  require_no_index_requests(box, server, {"lock", "--update", "libgreet"});
   CHECK(box.read("project/wharf.lock").find("2.2.0") == std::string::npos);
 
   server.reset();
@@ -255,10 +238,10 @@ TEST_CASE("refresh revalidates fresh index files and a publish shows only then",
 TEST_CASE("outdated revalidates fresh index files; what it fetched, lock then uses",
           "[integration][http][freshness]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   cache_for(server, {"Cache-Control: max-age=600"});
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
   publish_libgreet_2_2(box);
 
@@ -271,19 +254,17 @@ TEST_CASE("outdated revalidates fresh index files; what it fetched, lock then us
   CHECK(report.out.find("2.2.0") != std::string::npos);
 
   // The new index is in the cache, fresh: the update needs no request.
-  server.reset();
-  require_exit(run(box, {"lock", "--update", "libgreet"}), 0);
-  CHECK(index_requests(server) == 0);
+  require_no_index_requests(box, server, {"lock", "--update", "libgreet"});
   CHECK(box.read("project/wharf.lock").find("2.2.0") != std::string::npos);
 }
 
 TEST_CASE("offline uses the cached index files whether fresh or not",
           "[integration][http][freshness]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   cache_for(server, {"Cache-Control: no-cache"});
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
   server.reset();
   require_exit(run(box, {"--offline", "lock", "--update", "--refresh"}), 0);
@@ -293,10 +274,10 @@ TEST_CASE("offline uses the cached index files whether fresh or not",
 TEST_CASE("index cache metadata from before freshness, or damaged, is only a revalidation",
           "[integration][http][freshness]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   cache_for(server, {"Cache-Control: max-age=600"});
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
   auto first = box.read("project/wharf.lock");
   auto metas = meta_files(box);
@@ -317,9 +298,7 @@ TEST_CASE("index cache metadata from before freshness, or damaged, is only a rev
     server.reset();
     require_exit(run(box, {"lock", "--update"}), 0);
     require_each_revalidated(server);
-    server.reset();
-    require_exit(run(box, {"lock", "--update"}), 0);
-    CHECK(index_requests(server) == 0);
+    require_no_index_requests(box, server, {"lock", "--update"});
   }
 
   SECTION("a torn or damaged entry is fetched in full, never served") {
@@ -339,16 +318,14 @@ TEST_CASE("index cache metadata from before freshness, or damaged, is only a rev
     CHECK(server.last_status("/index/libgreet.yaml") == 200);
     CHECK(server.request_count("/registry.yaml") == 0);
     CHECK(box.read("project/wharf.lock") == first);
-    server.reset();
-    require_exit(run(box, {"lock", "--update"}), 0);
-    CHECK(index_requests(server) == 0);
+    require_no_index_requests(box, server, {"lock", "--update"});
   }
 }
 
 TEST_CASE("add reads an HTTP registry once: its lock step finds the index fresh",
           "[integration][http][freshness]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   cache_for(server, {"Cache-Control: max-age=600"});
   box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " +
@@ -365,11 +342,11 @@ TEST_CASE("add reads an HTTP registry once: its lock step finds the index fresh"
 TEST_CASE("a 304 with the same headers but a fresh age makes a stale entry fresh",
           "[integration][http][freshness]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("hello");
   TestHttpServer server(box.path("registry"));
   // Arrives already as old as its lifetime: stale at once.
   cache_for(server, {"Cache-Control: max-age=600", "Age: 600"});
-  write_project(box, server);
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
   require_exit(run(box, {"lock"}), 0);
   server.reset();
   require_exit(run(box, {"lock", "--update"}), 0);
@@ -380,7 +357,5 @@ TEST_CASE("a 304 with the same headers but a fresh age makes a stale entry fresh
   server.reset();
   require_exit(run(box, {"lock", "--update"}), 0);
   require_each_revalidated(server);
-  server.reset();
-  require_exit(run(box, {"lock", "--update"}), 0);
-  CHECK(index_requests(server) == 0);
+  require_no_index_requests(box, server, {"lock", "--update"});
 }

@@ -20,23 +20,9 @@ namespace {
 const char* const kHello = "/artifacts/hello-1.2.0-any.tar.gz";
 const char* const kLibgreet = "/artifacts/libgreet-2.1.0-any.tar.gz";
 
-// hello 1.2.0 (a tool) depending on libgreet ^2, in <sandbox>/registry.
-void make_registry(const Sandbox& box) {
-  PackageSpec libgreet{"libgreet", "2.1.0"};
-  libgreet.files["lib/greet.txt"] = "greetings v2.1\n";
-  box.add_package(libgreet);
-  PackageSpec hello{"hello", "1.2.0"};
-  hello.dependencies = {{"libgreet", "^2"}};
-  hello.files["bin/hello"] = "#!/bin/sh\necho \"Hello over HTTP\"\n";
-  hello.executables = {"bin/hello"};
-  box.add_package(hello);
-  box.index();
-}
-
 void write_http_project(const Sandbox& box, const TestHttpServer& server,
                         const std::string& project = "project") {
-  box.write(project + "/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " +
-                                         server.url("/") + "\ndependencies:\n  hello: \"^1\"\n");
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n", project);
 }
 
 CommandResult run(const Sandbox& box, std::vector<std::string> args,
@@ -66,7 +52,7 @@ std::string sha256_of(const Sandbox& box, const std::string& rel) {
 
 TEST_CASE("lock and sync from an HTTP registry", "[integration][http]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
   write_http_project(box, server);
 
@@ -104,7 +90,7 @@ TEST_CASE("lock and sync from an HTTP registry", "[integration][http]") {
 
 TEST_CASE("a warm lock revalidates index files with conditional requests", "[integration][http]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
   write_http_project(box, server);
   require_exit(run(box, {"lock"}), 0);
@@ -136,7 +122,7 @@ TEST_CASE("a warm lock revalidates index files with conditional requests", "[int
 
 TEST_CASE("HTTP registries survive 500s, 429s and dropped connections", "[integration][http]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
   write_http_project(box, server);
   server.set_fault("/index/hello.yaml", "fail-500:2");
@@ -159,7 +145,7 @@ TEST_CASE("HTTP registries survive 500s, 429s and dropped connections", "[integr
 TEST_CASE("wrong bytes from an HTTP registry fail the sync and change nothing",
           "[integration][http]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
   write_http_project(box, server);
   require_exit(run(box, {"lock"}), 0);
@@ -194,7 +180,7 @@ TEST_CASE("wrong bytes from an HTTP registry fail the sync and change nothing",
 
 TEST_CASE("offline mode uses the cache and names what it lacks", "[integration][http]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
   write_http_project(box, server);
 
@@ -239,7 +225,7 @@ TEST_CASE("offline mode uses the cache and names what it lacks", "[integration][
 
 TEST_CASE("with -j 1 and -q: one transfer at a time, nothing printed", "[integration][http]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
   write_http_project(box, server);
   auto quiet = run(box, {"-q", "-j", "1", "sync"});
@@ -250,7 +236,7 @@ TEST_CASE("with -j 1 and -q: one transfer at a time, nothing printed", "[integra
 
 TEST_CASE("WHARF_AUTH_<NAME> reaches the registry and nothing else", "[integration][http]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
   write_http_project(box, server);
   for (const std::string& path : std::vector<std::string>{
@@ -286,8 +272,7 @@ TEST_CASE("index files are fetched in parallel, each once", "[integration][http]
   // Slow index files make any serial fetching show up as one request at a time.
   for (int i = 0; i < 6; ++i)
     server.set_fault("/index/leaf" + std::to_string(i) + ".yaml", "delay:300");
-  box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " +
-                                      server.url("/") + "\ndependencies:\n" + deps);
+  box.write_project_at(server.url("/"), deps);
   require_exit(run(box, {"lock"}), 0);
   auto stats = server.stats();
   CHECK(stats["max_in_flight"].get<int>() >= 2);
@@ -301,7 +286,7 @@ TEST_CASE("on a terminal, downloads draw progress lines and a summary", "[integr
     return;
   }
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
   write_http_project(box, server);
   require_exit(run(box, {"lock"}), 0);
@@ -345,11 +330,9 @@ TEST_CASE("on a terminal, downloads draw progress lines and a summary", "[integr
 TEST_CASE("an HTTP registry URL without registry.yaml is named in the error",
           "[integration][http]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
-  box.write("project/wharf.yaml",
-            "name: demo\nregistries:\n  - name: main\n    url: " + server.url("/not-here") +
-                "\ndependencies:\n  hello: \"^1\"\n");
+  box.write_project_at(server.url("/not-here"), "  hello: \"^1\"\n");
   auto synced = run(box, {"sync"});
   require_exit(synced, 1);
   CHECK(synced.err.find(server.url("/not-here/registry.yaml") + " does not exist") !=
@@ -361,7 +344,7 @@ TEST_CASE("an HTTP registry URL without registry.yaml is named in the error",
 TEST_CASE("four projects sync from one HTTP registry at once, sharing a cache",
           "[integration][http]") {
   Sandbox box;
-  make_registry(box);
+  box.add_hello_registry("Hello over HTTP");
   TestHttpServer server(box.path("registry"));
   // Slow enough that the four processes overlap on the same files.
   server.set_fault("/index/libgreet.yaml", "delay:200");

@@ -100,8 +100,7 @@ TEST_CASE("libcurl is loaded for an HTTP registry and libgit2 for a git dependen
 
   SECTION("HTTP") {
     TestHttpServer server(box.path("registry"));
-    box.write("project/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " +
-                                        server.url("/") + "\ndependencies:\n  hello: \"^1\"\n");
+    box.write_project_at(server.url("/"), "  hello: \"^1\"\n");
     auto lock = loaded_by(traced(box, {"lock"}));
     CHECK(lock.curl);
 #if WHARF_LAZY_GIT2
@@ -191,8 +190,7 @@ TEST_CASE("without the libraries, only the commands that need one fail, and say 
   CHECK_FALSE(box.exists("project/.wharf/envs/default/bin/hello"));
 
   TestHttpServer server(box.path("registry"));
-  box.write("http/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " +
-                                   server.url("/") + "\ndependencies:\n  hello: \"^1\"\n");
+  box.write_project_at(server.url("/"), "  hello: \"^1\"\n", "http");
   auto http = without_libraries(box, {"lock"}, "http");
   require_exit(http, 1);
   CHECK(http.err.find("wharf needs libcurl.so") != std::string::npos);

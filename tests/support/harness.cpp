@@ -78,6 +78,25 @@ void Sandbox::write_project(const std::string& dependencies_yaml, const std::str
   write(project + "/wharf.yaml", text);
 }
 
+void Sandbox::write_project_at(const std::string& registry_url,
+                               const std::string& dependencies_yaml,
+                               const std::string& project) const {
+  write(project + "/wharf.yaml", "name: demo\nregistries:\n  - name: main\n    url: " +
+                                     registry_url + "\ndependencies:\n" + dependencies_yaml);
+}
+
+void Sandbox::add_hello_registry(const std::string& hello_says) const {
+  PackageSpec libgreet{"libgreet", "2.1.0"};
+  libgreet.files["lib/greet.txt"] = "greetings v2.1\n";
+  add_package(libgreet);
+  PackageSpec hello{"hello", "1.2.0"};
+  hello.dependencies = {{"libgreet", "^2"}};
+  hello.files["bin/hello"] = "#!/bin/sh\necho \"" + hello_says + "\"\n";
+  hello.executables = {"bin/hello"};
+  add_package(hello);
+  index();
+}
+
 void require_exit(const CommandResult& result, int code) {
   INFO("exit code: " << result.code << "\nstdout:\n" << result.out << "\nstderr:\n" << result.err);
   REQUIRE(result.code == code);

@@ -58,6 +58,12 @@ class Sandbox {
   // and the given dependencies block (YAML lines, already indented by 2).
   void write_project(const std::string& dependencies_yaml, const std::string& extra = "",
                      const std::string& project = "project") const;
+  // The same with the registry `main` at `registry_url` (an HTTP server's).
+  void write_project_at(const std::string& registry_url, const std::string& dependencies_yaml,
+                        const std::string& project = "project") const;
+  // hello 1.2.0 (a tool printing `hello_says`) depending on libgreet ^2
+  // (2.1.0), in <sandbox>/registry, indexed.
+  void add_hello_registry(const std::string& hello_says) const;
 
  private:
   TempDir m_dir{"wharf-it"};
