@@ -164,6 +164,7 @@ std::string_view IndexFolder::own(std::string text) {
 
 void IndexFolder::open() {
   m_opened = true;
+  m_directory = std::make_unique<Directory>(m_folder);
   if (m_cache.dir.empty()) return;
   auto entry = MappedFile::open(entry_path());
   if (!entry) return;
@@ -189,12 +190,13 @@ void IndexFolder::open() {
 Result<std::optional<PackageIndex>> IndexFolder::load(const std::string& file_name,
                                                       const Finish& finish) {
   if (!m_opened) open();
-  std::filesystem::path file = m_folder / file_name;
-  FileIdentity before = file_identity(file);
+  FileIdentity before = m_directory->identity(file_name);
+  char identity_buffer[kIdentityTextMax];
+  std::string_view identity(identity_buffer, format_identity(before, identity_buffer));
   auto slot = m_slots.find(std::string_view(file_name));
   if (!before.exists) {
     std::error_code ec;
-    if (!std::filesystem::exists(file, ec) && !ec) {
+    if (!std::filesystem::exists(m_folder / file_name, ec) && !ec) {
       if (slot != m_slots.end()) {
         m_slots.erase(slot);
         m_dirty = true;
@@ -203,7 +205,6 @@ Result<std::optional<PackageIndex>> IndexFolder::load(const std::string& file_na
     }
     // else: reading it says why below
   }
-  std::string identity = identity_text(before);
   if (slot != m_slots.end() && before.exists && slot->second.identity == identity &&
       checksum(slot->second.body) == slot->second.checksum) {
     if (auto cached = decode_package_index(slot->second.body)) {
@@ -211,6 +212,7 @@ Result<std::optional<PackageIndex>> IndexFolder::load(const std::string& file_na
       return *std::move(cached);
     }
   }
+  std::filesystem::path file = m_folder / file_name;
   auto text = WHARF_TRY(read_file(file));
   PackageIndex loaded = WHARF_TRY(load_package_index(text, file.string(), m_cache));
   if (finish) loaded = WHARF_TRY(finish(std::move(loaded)));
@@ -218,10 +220,10 @@ Result<std::optional<PackageIndex>> IndexFolder::load(const std::string& file_na
   using namespace std::chrono;
   auto now_ns = duration_cast<nanoseconds>(system_clock::now().time_since_epoch()).count();
   if (m_cache.dir.empty() || !before.exists || now_ns - before.ctime_ns <= 1'000'000'000 ||
-      file_identity(file) != before)
+      m_directory->identity(file_name) != before)
     return loaded;
   Slot fresh;
-  fresh.identity = own(std::move(identity));
+  fresh.identity = own(std::string(identity));
   fresh.body = own(encode_package_index(loaded));
   fresh.checksum = checksum(fresh.body);
   if (slot != m_slots.end()) m_slots.erase(slot);

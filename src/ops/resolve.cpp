@@ -6,6 +6,7 @@
 
 #include "internal.hpp"
 #include "wharf/solve/solver.hpp"
+#include "wharf/util/heap.hpp"
 #include "wharf/util/strings.hpp"
 #include "wharf/version/constraint.hpp"
 
@@ -431,6 +432,7 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
             for (const auto& d : deps->second) queue.push_back(d);
         }
       }
+      retire(outcome);  // only memory (wharf/util/heap.hpp)
     }
   }
   // `packages` is ordered by name: a name with several versions is adjacent.
@@ -445,6 +447,8 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
       for (const auto& [name, version] : members)
         listed.push_back(several_versions.count(name) ? name + "@" + version.to_string() : name);
     }
+  retire(packages);
+  retire(chosen);
   return lock;
 }
 

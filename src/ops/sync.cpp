@@ -7,6 +7,7 @@
 #include "wharf/manifest/package_meta.hpp"
 #include "wharf/store/store.hpp"
 #include "wharf/util/fs.hpp"
+#include "wharf/util/heap.hpp"
 #include "wharf/util/strings.hpp"
 
 namespace wharf::ops {
@@ -142,6 +143,7 @@ Result<LockStep> ensure_locked(const Context& context, const manifest::Manifest&
   std::string why = !existing ? "wharf.lock does not exist"
                     : fresh   ? "--update"
                               : freshness->reason;
+  retire(loaded);  // only memory (wharf/util/heap.hpp)
   return LockStep{std::move(lock), changed, true, std::move(why)};
 }
 
@@ -323,7 +325,10 @@ Result<LockResult> lock(const Context& context, const LockOptions& options) {
     context.reporter->step(
         "Would", step.changed ? "rewrite wharf.lock (" + step.why + "); dry run, nothing written"
                               : "leave wharf.lock as it is (dry run)");
-  return LockResult{step.changed, step.resolved, step.lock.packages.size()};
+  LockResult result{step.changed, step.resolved, step.lock.packages.size()};
+  retire(step.lock);
+  retire(manifest);
+  return result;
 }
 
 namespace {
@@ -395,6 +400,8 @@ Result<SyncResult> sync(const Context& context, const SyncOptions& options) {
     if (manifest && !options.lock.dry_run && !has_path_packages)
       write_stamp(context.project_dir, env, files, manifest->env);
   }
+  retire(lock);
+  retire(manifest);
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "wharf/solve/pubgrub.hpp"
+#include "wharf/util/heap.hpp"
 
 namespace wharf::solve {
 namespace {
@@ -177,11 +178,18 @@ class Adapter final : public pubgrub::Source<VersionSet, Version> {
 
 Result<Outcome> solve(Provider& provider, const Root& root, const Options& options,
                       SolveStats* stats) {
-  Adapter adapter(provider, root, options);
-  pubgrub::Solver<VersionSet, Version> core(adapter, root.name, Version());
-  Result<pubgrub::Outcome<Version>> solved = core.solve();
+  // The solver's state is kept until the process ends when it may be
+  // (wharf/util/heap.hpp): freeing it node by node is pure cost for the CLI.
+  struct Work {
+    Work(Provider& provider, const Root& root, const Options& options)
+        : adapter(provider, root, options), core(adapter, root.name, Version()) {}
+    Adapter adapter;
+    pubgrub::Solver<VersionSet, Version> core;
+  };
+  ExitScoped<Work> work(provider, root, options);
+  Result<pubgrub::Outcome<Version>> solved = work->core.solve();
   if (stats) {
-    pubgrub::Stats s = core.stats();
+    pubgrub::Stats s = work->core.stats();
     *stats = SolveStats{s.decisions, s.conflicts, s.incompatibilities, s.packages};
   }
   pubgrub::Outcome<Version> outcome = WHARF_TRY(std::move(solved));

@@ -52,6 +52,7 @@
 #include "wharf/net/freshness.hpp"
 #include "wharf/util/fs.hpp"
 #include "wharf/util/hash.hpp"
+#include "wharf/util/heap.hpp"
 #include "wharf/util/strings.hpp"
 
 namespace wharf::source {
@@ -206,6 +207,7 @@ class HttpRegistry final : public Registry {
         m_offline(options.offline),
         m_refresh(options.refresh),
         m_client(std::move(net_options)) {}
+  ~HttpRegistry() override { retire(m_results); }  // only memory (wharf/util/heap.hpp)
 
   Result<std::shared_ptr<const manifest::PackageIndex>> index(const std::string& package) override {
     std::lock_guard guard(m_mutex);

@@ -5,6 +5,7 @@
 #include "git_registry.hpp"
 #include "http_registry.hpp"
 #include "wharf/util/fs.hpp"
+#include "wharf/util/heap.hpp"
 #include "wharf/util/strings.hpp"
 
 namespace wharf::source {
@@ -22,6 +23,8 @@ class FileRegistry final : public Registry {
       : Registry(std::move(name), std::move(url)),
         m_dir(std::move(dir)),
         m_index(m_dir / "index", {}, "registry 1") {}
+  // The indexes are only memory; the folder's cache entry is still saved.
+  ~FileRegistry() override { retire(m_cache); }
 
   void set_index_cache(manifest::IndexCache cache) override {
     std::lock_guard guard(m_mutex);

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -105,12 +106,8 @@ std::int64_t nanoseconds(const struct timespec& t) {
   return static_cast<std::int64_t>(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
 }
 
-}  // namespace
-
-FileIdentity file_identity(const fs::path& path) {
+FileIdentity identity_of(const struct stat& st) {
   FileIdentity id;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return id;
   id.exists = true;
   id.device = static_cast<std::uint64_t>(st.st_dev);
   id.inode = static_cast<std::uint64_t>(st.st_ino);
@@ -120,11 +117,56 @@ FileIdentity file_identity(const fs::path& path) {
   return id;
 }
 
+}  // namespace
+
+FileIdentity file_identity(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return identity_of(st);
+}
+
+std::size_t format_identity(const FileIdentity& id, char (&out)[kIdentityTextMax]) {
+  if (!id.exists) {
+    std::memcpy(out, "none", 4);
+    return 4;
+  }
+  char* at = out;
+  char* end = out + kIdentityTextMax;
+  auto put = [&](auto number, bool colon) {
+    at = std::to_chars(at, end, number).ptr;
+    if (colon) *at++ = ':';
+  };
+  // Each number takes at most 20 characters (a negative time: a sign and 19 digits).
+  put(id.device, true);
+  put(id.inode, true);
+  put(id.size, true);
+  put(id.mtime_ns, true);
+  put(id.ctime_ns, false);
+  return static_cast<std::size_t>(at - out);
+}
+
 std::string identity_text(const FileIdentity& id) {
-  if (!id.exists) return "none";
-  return std::to_string(id.device) + ":" + std::to_string(id.inode) + ":" +
-         std::to_string(id.size) + ":" + std::to_string(id.mtime_ns) + ":" +
-         std::to_string(id.ctime_ns);
+  char text[kIdentityTextMax];
+  return std::string(text, format_identity(id, text));
+}
+
+Directory::Directory(fs::path path) : m_path(std::move(path)) {
+#ifdef O_PATH
+  m_fd = ::open(m_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+#else
+  m_fd = ::open(m_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+#endif
+}
+
+Directory::~Directory() {
+  if (m_fd >= 0) ::close(m_fd);
+}
+
+FileIdentity Directory::identity(const std::string& name) const {
+  if (m_fd < 0) return file_identity(m_path / name);
+  struct stat st {};
+  if (::fstatat(m_fd, name.c_str(), &st, 0) != 0) return {};
+  return identity_of(st);
 }
 
 void mark_used(const fs::path& marker) {

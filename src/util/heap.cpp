@@ -1,7 +1,10 @@
 #include "wharf/util/heap.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <mutex>
+#include <vector>
 
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -37,6 +40,36 @@ void prepare_heap() {
   auto end = reinterpret_cast<std::uintptr_t>(after);
   if (end > start) (void)madvise(reinterpret_cast<void*>(start), end - start, MADV_HUGEPAGE);
 #endif
+}
+
+namespace {
+
+std::atomic<bool> g_keep{false};
+std::mutex g_kept_mutex;
+// Never destroyed, so that what it holds stays reachable (and unreported by
+// leak checkers) until the process ends.
+std::vector<void*>* g_kept = nullptr;
+
+}  // namespace
+
+void keep_until_exit(bool keep) {
+  g_keep.store(keep, std::memory_order_relaxed);
+}
+
+bool keeping_until_exit() {
+  return g_keep.load(std::memory_order_relaxed);
+}
+
+std::size_t kept_until_exit() {
+  std::lock_guard guard(g_kept_mutex);
+  return g_kept ? g_kept->size() : 0;
+}
+
+void detail::keep_pointer(void* object) {
+  if (!object) return;
+  std::lock_guard guard(g_kept_mutex);
+  if (!g_kept) g_kept = new std::vector<void*>();
+  g_kept->push_back(object);
 }
 
 }  // namespace wharf

@@ -24,6 +24,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -102,6 +103,7 @@ class IndexFolder {
   std::filesystem::path entry_path() const;
 
   std::filesystem::path m_folder;
+  std::unique_ptr<Directory> m_directory;  // m_folder, held open once open() ran
   IndexCache m_cache;
   std::string m_purpose;
   bool m_opened = false, m_dirty = false;

@@ -67,6 +67,28 @@ struct FileIdentity {
 FileIdentity file_identity(const fs::path& path);
 // "device:inode:size:mtime:ctime", or "none".
 std::string identity_text(const FileIdentity& id);
+// The same text, written into `out` without allocating; returns its length.
+inline constexpr std::size_t kIdentityTextMax = 5 * 20 + 4;  // five 64-bit numbers, four colons
+std::size_t format_identity(const FileIdentity& id, char (&out)[kIdentityTextMax]);
+
+// A folder held open to stat the files in it: one lookup of the folder's path
+// when opened, then one of a single name per file (instead of the whole path
+// each time, which the kernel walks component by component). When the folder
+// cannot be opened, identity() stats the full path.
+class Directory {
+ public:
+  explicit Directory(fs::path path);
+  Directory(const Directory&) = delete;
+  Directory& operator=(const Directory&) = delete;
+  ~Directory();
+  const fs::path& path() const { return m_path; }
+  // file_identity() of `path() / name`, for a `name` within the folder.
+  FileIdentity identity(const std::string& name) const;
+
+ private:
+  fs::path m_path;
+  int m_fd = -1;
+};
 
 // A fresh folder under the system temp dir, removed (recursively) on
 // destruction unless release() was called.

@@ -1,5 +1,10 @@
-// Heap set-up for a short-lived process that allocates a lot at once.
+// Heap set-up for a short-lived process that allocates a lot at once, and
+// the means to skip freeing it all again just before the process ends.
 #pragma once
+
+#include <cstddef>
+#include <memory>
+#include <utility>
 
 namespace wharf {
 
@@ -14,5 +19,50 @@ namespace wharf {
 // or when the kernel declines, allocation works as before. Call it first in
 // main(). WHARF_DEFAULT_HEAP=1 skips it (for comparisons).
 void prepare_heap();
+
+// A command of the CLI ends its process soon after its big structures (the
+// registry indexes, the solver's state, the lockfiles) go out of scope, and
+// freeing them one node at a time then is pure cost: on a 1,000-package
+// `wharf lock` about a tenth of the process's instructions. With
+// keep_until_exit(true) (main() sets it), retire() and ExitScoped keep such
+// objects, still reachable, until the process ends instead of destroying
+// them; the kernel takes the memory back at once. Without it (tests, any
+// long-lived user of the library), they destroy as usual. Only for objects
+// whose destructors merely free memory: anything with an effect (a file
+// written, a lock released, a folder removed) must do it before.
+void keep_until_exit(bool keep);
+bool keeping_until_exit();
+// How many objects have been kept so far (for tests).
+std::size_t kept_until_exit();
+
+namespace detail {
+void keep_pointer(void* object);
+}
+
+// Moves `value` into a kept heap object when keeping_until_exit(), leaving
+// `value` moved-from (so cheap to destroy); otherwise leaves it as it is.
+template <class T>
+void retire(T& value) {
+  if (keeping_until_exit()) detail::keep_pointer(new T(std::move(value)));
+}
+
+// A T on the heap that is destroyed with its owner, or kept (see above).
+template <class T>
+class ExitScoped {
+ public:
+  template <class... Args>
+  explicit ExitScoped(Args&&... args)
+      : m_object(std::make_unique<T>(std::forward<Args>(args)...)) {}
+  ExitScoped(const ExitScoped&) = delete;
+  ExitScoped& operator=(const ExitScoped&) = delete;
+  ~ExitScoped() {
+    if (keeping_until_exit()) detail::keep_pointer(m_object.release());
+  }
+  T& operator*() const { return *m_object; }
+  T* operator->() const { return m_object.get(); }
+
+ private:
+  std::unique_ptr<T> m_object;
+};
 
 }  // namespace wharf

@@ -3,5 +3,6 @@
 
 int main(int argc, char** argv) {
   wharf::prepare_heap();
+  wharf::keep_until_exit(true);
   return wharf::cli::run(argc, argv);
 }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "wharf/util/error.hpp"
@@ -105,6 +106,77 @@ TEST_CASE("prepare_heap grows the heap ahead and advises it for huge pages", "[u
     blocks.emplace_back(new char[size]);
     blocks.back()[size - 1] = 'x';
   }
+}
+
+namespace {
+
+// Counts its destructions, to tell a kept object from a destroyed one.
+struct Counted {
+  explicit Counted(int* destroyed) : destroyed(destroyed) {}
+  Counted(Counted&& other) noexcept : destroyed(std::exchange(other.destroyed, nullptr)) {}
+  ~Counted() {
+    if (destroyed) ++*destroyed;
+  }
+  int* destroyed;
+};
+
+}  // namespace
+
+TEST_CASE("retire and ExitScoped destroy at once unless the process keeps them", "[util]") {
+  int destroyed = 0;
+  std::size_t kept = kept_until_exit();
+  REQUIRE_FALSE(keeping_until_exit());  // tests never set it but here
+  {
+    ExitScoped<Counted> scoped(&destroyed);
+    Counted plain(&destroyed);
+    retire(plain);  // not keeping: `plain` is left alone and destroyed with its scope
+    CHECK(plain.destroyed == &destroyed);
+  }
+  CHECK(destroyed == 2);
+  CHECK(kept_until_exit() == kept);
+
+  keep_until_exit(true);
+  {
+    ExitScoped<Counted> scoped(&destroyed);
+    Counted plain(&destroyed);
+    retire(plain);  // moved into a kept object: what is left destroys nothing
+    CHECK(plain.destroyed == nullptr);
+    std::vector<std::string> big(1000, std::string(100, 'x'));
+    retire(big);
+    CHECK(big.empty());
+  }
+  keep_until_exit(false);
+  CHECK(destroyed == 2);
+  CHECK(kept_until_exit() == kept + 3);
+}
+
+TEST_CASE("Directory stats files by name as file_identity does by path", "[util]") {
+  TempDir dir;
+  REQUIRE(write_file_atomic(dir.path() / "a.yaml", "one", Durability::CacheOnly));
+  Directory folder(dir.path());
+  FileIdentity by_name = folder.identity("a.yaml");
+  CHECK(by_name.exists);
+  CHECK(by_name == file_identity(dir.path() / "a.yaml"));
+  CHECK(by_name.size == 3);
+  CHECK_FALSE(folder.identity("missing.yaml").exists);
+  // A rewrite is seen through the open folder.
+  REQUIRE(write_file_atomic(dir.path() / "a.yaml", "three", Durability::CacheOnly));
+  CHECK(folder.identity("a.yaml").size == 5);
+  CHECK(folder.identity("a.yaml") != by_name);
+
+  // A folder that cannot be opened falls back to the full path.
+  Directory missing(dir.path() / "nowhere");
+  CHECK_FALSE(missing.identity("a.yaml").exists);
+
+  char text[kIdentityTextMax];
+  CHECK(std::string_view(text, format_identity(by_name, text)) == identity_text(by_name));
+  CHECK(identity_text(FileIdentity{}) == "none");
+  FileIdentity widest{true, UINT64_MAX, UINT64_MAX, UINT64_MAX, INT64_MIN, INT64_MIN};
+  std::string wide = identity_text(widest);
+  CHECK(wide ==
+        "18446744073709551615:18446744073709551615:18446744073709551615:"
+        "-9223372036854775808:-9223372036854775808");
+  CHECK(wide.size() <= kIdentityTextMax);
 }
 
 TEST_CASE("WHARF_TRY propagates the first error", "[util]") {
