@@ -100,6 +100,24 @@ TEST_CASE("lock --update NAME moves only NAME and what it must, --update moves a
   require_exit(all, 0);
   CHECK(locked(box) ==
         std::map<std::string, std::string>{{"app", "1.1.0"}, {"lib", "1.2.0"}, {"tool", "1.1.0"}});
+  // --update parses the old lock only when the new one differs; it still
+  // tells what moved.
+  CHECK(all.err.find("~ tool 1.0.0 → 1.1.0") != std::string::npos);
+
+  // Nothing newer: the same bytes, nothing reported, nothing written.
+  std::string settled = box.read("project/wharf.lock");
+  auto again = box.wharf({"lock", "--update"}, "project");
+  require_exit(again, 0);
+  CHECK(box.read("project/wharf.lock") == settled);
+  CHECK(again.err.find("→") == std::string::npos);
+
+  // A damaged lock still stops --update with its own error, and stays as it was.
+  box.write("project/wharf.lock", settled + "garbage: [\n");
+  auto damaged = box.wharf({"lock", "--update"}, "project");
+  CHECK(damaged.code == 2);
+  CHECK(damaged.err.find("wharf.lock:") != std::string::npos);
+  CHECK(damaged.err.find("delete wharf.lock and run `wharf lock`") != std::string::npos);
+  CHECK(box.read("project/wharf.lock") == settled + "garbage: [\n");
 }
 
 TEST_CASE("lock --update NAME keeps a dependency's lock when it still fits", "[integration]") {
