@@ -213,16 +213,18 @@ class Parser {
 
 }  // namespace
 
-Constraint::Constraint() : m_set(VersionSet::any()), m_text("*") {}
+Constraint::Constraint()
+    : m_rep([] {
+        static const auto any = std::make_shared<const Rep>(Rep{VersionSet::any(), "*", {}});
+        return any;
+      }()) {}
 
 Result<Constraint> Constraint::parse(std::string_view text) {
   std::string_view trimmed = trim(text);
   Parser parser(trimmed);
-  Constraint constraint;
-  constraint.m_set = WHARF_TRY(parser.parse());
-  constraint.m_text = std::string(trimmed);
-  constraint.m_prerelease_releases = parser.take_prerelease_releases();
-  return constraint;
+  VersionSet set = WHARF_TRY(parser.parse());
+  return Constraint(std::make_shared<const Rep>(
+      Rep{std::move(set), std::string(trimmed), parser.take_prerelease_releases()}));
 }
 
 Constraint Constraint::any() {
@@ -230,17 +232,17 @@ Constraint Constraint::any() {
 }
 
 bool Constraint::names_prerelease_of(const Version& prerelease) const {
-  return std::ranges::any_of(m_prerelease_releases, [&](const Version& release) {
+  return std::ranges::any_of(m_rep->prerelease_releases, [&](const Version& release) {
     return same_release(release.release(), prerelease.release());
   });
 }
 
 bool Constraint::matches(const Version& v) const {
-  return m_set.contains(v) && (!v.is_prerelease() || names_prerelease_of(v));
+  return m_rep->set.contains(v) && (!v.is_prerelease() || names_prerelease_of(v));
 }
 
 bool operator==(const Constraint& a, const Constraint& b) {
-  return a.m_text == b.m_text && a.m_set == b.m_set;
+  return a.m_rep == b.m_rep || (a.m_rep->text == b.m_rep->text && a.m_rep->set == b.m_rep->set);
 }
 
 }  // namespace wharf::version

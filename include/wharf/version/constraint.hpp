@@ -18,6 +18,7 @@
 // does not match 2.0.0-alpha although it is below 2.0.0 and so in the set).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,8 +38,8 @@ class Constraint {
   static Result<Constraint> parse(std::string_view text);
   static Constraint any();  // "*"
 
-  const VersionSet& set() const { return m_set; }
-  const std::string& text() const { return m_text; }  // as written (trimmed)
+  const VersionSet& set() const { return m_rep->set; }
+  const std::string& text() const { return m_rep->text; }  // as written (trimmed)
 
   // True when some version written in this constraint is a pre-release whose
   // release part equals prerelease.without_prerelease().
@@ -50,10 +51,17 @@ class Constraint {
   friend bool operator==(const Constraint& a, const Constraint& b);
 
  private:
-  VersionSet m_set;
-  std::string m_text;
-  // Release parts of the pre-release versions the text names, for the rule above.
-  std::vector<Version> m_prerelease_releases;
+  struct Rep {
+    VersionSet set;
+    std::string text;
+    // Release parts of the pre-release versions the text names, for the rule above.
+    std::vector<Version> prerelease_releases;
+  };
+  explicit Constraint(std::shared_ptr<const Rep> rep) : m_rep(std::move(rep)) {}
+  // Immutable and shared: a constraint is copied far more often than parsed
+  // (each registry index's dependencies, each solver requirement), and a copy
+  // is then one reference count instead of a set and a string. Never null.
+  std::shared_ptr<const Rep> m_rep;
 };
 
 }  // namespace wharf::version
