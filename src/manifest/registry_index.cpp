@@ -130,11 +130,18 @@ namespace {
 // thousands of times, and copying a parsed value (which shares its parse) is
 // several times cheaper than parsing it; nullptr for an invalid text. Per
 // thread and per type (Version, Constraint), bounded.
+// Looked up by the text's view, without a string made for each lookup.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const {
+    return std::hash<std::string_view>{}(text);
+  }
+};
+
 template <class T>
 const T* parsed(std::string_view text) {
-  thread_local std::unordered_map<std::string, std::optional<T>> memo;
-  if (auto it = memo.find(std::string(text)); it != memo.end())
-    return it->second ? &*it->second : nullptr;
+  thread_local std::unordered_map<std::string, std::optional<T>, TextHash, std::equal_to<>> memo;
+  if (auto it = memo.find(text); it != memo.end()) return it->second ? &*it->second : nullptr;
   if (memo.size() >= 4096) memo.clear();
   auto value = T::parse(text);
   auto& slot = memo[std::string(text)];
@@ -426,12 +433,12 @@ std::optional<PackageIndex> decode_package_index(std::string_view bytes) {
       if (!constraint) return std::nullopt;
       v.dependencies.emplace_back(std::string(name), *constraint);
     }
-    v.artifacts.resize(in.length());
-    for (auto& a : v.artifacts) {
-      a.platform = in.text();
-      a.url = in.text();
-      a.sha256 = in.text();
-      a.size = in.count();
+    std::size_t artifacts = in.length();
+    v.artifacts.reserve(artifacts);
+    for (; artifacts > 0 && in.ok; --artifacts) {
+      // Braced initialisers run in order: platform, url, sha256, size.
+      v.artifacts.push_back(IndexArtifact{std::string(in.text()), std::string(in.text()),
+                                          std::string(in.text()), in.count()});
     }
     if (!in.ok) return std::nullopt;
   }

@@ -381,13 +381,12 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
       auto& solution = std::get<solve::Solution>(outcome);
 
       for (const auto& [name, version] : solution.versions) {
-        auto key = std::make_pair(name, version.to_string());
-        bool seen = false;
-        if (auto it = packages.find(key); it != packages.end())
-          for (const auto& p : it->second.platforms) seen = seen || p.platform == platform;
-        if (seen) continue;  // another group chose the same package here
+        auto [slot, fresh] = packages.try_emplace(std::make_pair(name, version.to_string()));
+        auto& package = slot->second;
+        if (!fresh && std::any_of(package.platforms.begin(), package.platforms.end(),
+                                  [&](const auto& p) { return p.platform == platform; }))
+          continue;  // another group chose the same package here
         if (auto it = direct.find(name); it != direct.end()) {
-          auto& package = packages[key];
           package.name = name;
           package.version = it->second.package.version;
           package.source = it->second.source;
@@ -402,7 +401,6 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
         auto* entry = WHARF_TRY(provider.lookup(name));
         const manifest::IndexVersion* index_version = find_version(*entry->index, version);
         if (!index_version) return fail("internal: chosen " + name + " is not in its index");
-        auto& package = packages[key];
         package.name = name;
         package.version = index_version->version;
         package.source.kind = lockfile::SourceKind::Registry;
@@ -426,8 +424,8 @@ Result<lockfile::Lockfile> resolve_lockfile(const manifest::Manifest& manifest,
           auto name = queue.back();
           queue.pop_back();
           auto version = solution.versions.find(name);
-          if (version == solution.versions.end() || members.count(name)) continue;
-          members.emplace(name, version->second);
+          if (version == solution.versions.end()) continue;
+          if (!members.emplace(name, version->second).second) continue;  // already there
           if (auto deps = solution.dependencies.find(name); deps != solution.dependencies.end())
             for (const auto& d : deps->second) queue.push_back(d);
         }
