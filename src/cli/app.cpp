@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <string_view>
 
 #include "json_output.hpp"
 #include "wharf/cli/cli.hpp"
@@ -99,6 +100,63 @@ bool json_requested(int argc, char** argv) {
   return false;
 }
 
+// The commands, in the order `wharf --help` lists them.
+struct Command {
+  std::string_view name;
+  void (*add)(App&);
+};
+constexpr Command kCommands[] = {
+    {"init", add_init},
+    {"sync", add_sync},
+    {"lock", add_lock},
+    {"add", add_add},
+    {"remove", add_remove},
+    {"run", add_run},
+    {"shell", add_shell},
+    {"activate", add_activate},
+    {"verify", add_verify},
+    {"pack", add_pack},
+    {"registry", add_registry},
+    {"cache", add_cache},
+    {"completions", add_completions},
+    {"tree", add_tree},
+    {"why", add_why},
+    {"outdated", add_outdated},
+};
+
+// The command a command line names: its first word that is neither a global
+// option nor the value of one (`-C DIR`, `--cache-dir DIR`, `-j N`).
+std::string_view command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "-C" || arg == "--directory" || arg == "--cache-dir" || arg == "-j" ||
+        arg == "--jobs") {
+      ++i;
+    } else if (arg.empty() || arg.front() != '-') {
+      return arg;
+    } else if (arg == "--") {
+      return {};
+    }
+  }
+  return {};
+}
+
+// Declaring a command's options costs CLI11 a few thousand allocations, and
+// all of them together a quarter of `wharf --version`'s instructions. A
+// command line names one command, so only that one is declared; `completions`
+// (which lists them all), a line that names none (`wharf`, `wharf --help`)
+// and an unknown word (CLI11 then reports it as before) declare them all.
+void add_commands(App& app, int argc, char** argv) {
+  std::string_view word = command_word(argc, argv);
+  for (const Command& command : kCommands) {
+    if (command.name == word && word != "completions") {
+      command.add(app);
+      return;
+    }
+  }
+  for (const Command& command : kCommands) command.add(app);
+}
+
 void print_error(const Error& error) {
   auto style = style_for(stderr);
   std::fprintf(stderr, "%s %s\n", style.red(style.bold("error:")).c_str(), error.message.c_str());
@@ -125,22 +183,7 @@ int run(int argc, char** argv) {
   cli.require_subcommand(1);
   cli.fallthrough();
 
-  add_init(app);
-  add_sync(app);
-  add_lock(app);
-  add_add(app);
-  add_remove(app);
-  add_run(app);
-  add_shell(app);
-  add_activate(app);
-  add_verify(app);
-  add_pack(app);
-  add_registry(app);
-  add_cache(app);
-  add_completions(app);
-  add_tree(app);
-  add_why(app);
-  add_outdated(app);
+  add_commands(app, argc, argv);
 
   try {
     cli.parse(argc, argv);

@@ -270,3 +270,24 @@ TEST_CASE("lock keeps parsed index files in the cache and notices edited ones", 
   require_exit(box.wharf({"lock", "--update"}, "project"), 0);
   CHECK(locked(box).at("lib") == "1.0.0");
 }
+
+TEST_CASE("global options before the command may take values named like commands",
+          "[integration]") {
+  // wharf declares only the command a line names (src/cli/app.cpp): the
+  // values of -C, --cache-dir and -j are not taken for it.
+  Sandbox box;
+  lib_registry(box, {"1.0.0"}, "^1");
+  auto result = box.wharf({"-C", "project", "--cache-dir", "sync", "-j", "2", "lock"}, "");
+  require_exit(result, 0);
+  // `sync` taken for the command would have made `lock` an unexpected argument.
+  CHECK(locked(box) == std::map<std::string, std::string>{{"lib", "1.0.0"}});
+  CHECK(result.err.find("Resolved 1 package") != std::string::npos);
+
+  // A line that names no command, or an unknown one, still gets CLI11's own answers.
+  auto typo = box.wharf({"-C", "project", "lcok"}, "");
+  require_exit(typo, 2);
+  auto help = box.wharf({"--help"}, "");
+  require_exit(help, 0);
+  for (const char* command : {"init", "sync", "lock", "run", "outdated"})
+    CHECK(help.out.find(std::string("  ") + command + " ") != std::string::npos);
+}
