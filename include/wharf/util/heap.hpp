@@ -29,7 +29,10 @@ void prepare_heap();
 // them; the kernel takes the memory back at once. Without it (tests, any
 // long-lived user of the library), they destroy as usual. Only for objects
 // whose destructors merely free memory: anything with an effect (a file
-// written, a lock released, a folder removed) must do it before.
+// written, a lock released, a folder removed) must do it before. And only
+// where a process makes a bounded number of them (one solve per platform
+// and solve group, one lock, one set of registries), never in a loop that
+// could run for every package.
 void keep_until_exit(bool keep);
 bool keeping_until_exit();
 // How many objects have been kept so far (for tests).
