@@ -57,9 +57,7 @@ void keep_entry(const std::filesystem::path& path, const std::string& entry) {
   auto body = std::string_view(entry).substr(entry.find('\n') + 1);
   auto check = parse_canonical_package_index(body);
   if (!check || write_package_index(*check) != body) return;
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
-  if (!ec) (void)write_file_atomic(path, entry, Durability::CacheOnly);
+  (void)write_file_atomic(path, entry, Durability::CacheOnly);  // creates the cache folder
 }
 
 }  // namespace
@@ -251,9 +249,7 @@ void IndexFolder::save() {
                    slot.body.size(), slot.checksum);
     out += slot.body;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(m_cache.dir, ec);
-  if (!ec) (void)write_file_atomic(entry_path(), out, Durability::CacheOnly);
+  (void)write_file_atomic(entry_path(), out, Durability::CacheOnly);  // creates the cache folder
 }
 
 }  // namespace wharf::manifest

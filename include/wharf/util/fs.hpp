@@ -81,8 +81,7 @@ class Directory {
   Directory(const Directory&) = delete;
   Directory& operator=(const Directory&) = delete;
   ~Directory();
-  const fs::path& path() const { return m_path; }
-  // file_identity() of `path() / name`, for a `name` within the folder.
+  // file_identity() of the folder's `name`, for a `name` within it.
   FileIdentity identity(const std::string& name) const;
 
  private:
