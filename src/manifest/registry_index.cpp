@@ -126,11 +126,8 @@ Result<IndexVersion> parse_version(const Source& source, const YAML::Node& node,
 
 namespace {
 
-// Registries repeat a few constraint texts (`*`, `^1.2`) and version texts
-// thousands of times, and copying a parsed value (which shares its parse) is
-// several times cheaper than parsing it; nullptr for an invalid text. Per
-// thread and per type (Version, Constraint), bounded.
-// Looked up by the text's view, without a string made for each lookup.
+// Lets the memo below be searched by a text's view, without a string made
+// for each lookup.
 struct TextHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view text) const {
@@ -138,6 +135,10 @@ struct TextHash {
   }
 };
 
+// Registries repeat a few constraint texts (`*`, `^1.2`) and version texts
+// thousands of times, and copying a parsed value (which shares its parse) is
+// several times cheaper than parsing it; nullptr for an invalid text. Per
+// thread and per type (Version, Constraint), bounded.
 template <class T>
 const T* parsed(std::string_view text) {
   thread_local std::unordered_map<std::string, std::optional<T>, TextHash, std::equal_to<>> memo;
